@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// The project's one test command (`npm test`): type-check and build (the CLI tests run the built bot), run vitest,
+// then print the plain closing line CI reads: "vitest: N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const bin = (name) => `node_modules/.bin/${name}`;
+const build = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('vitest: 0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+
+const report = 'vitest.json';
+rmSync(report, { force: true });
+const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const run = spawnSync(bin('vitest'), args, { stdio: 'inherit' });
+
+if (!existsSync(report)) {
+  console.log('vitest: 0 passed, 1 failed, 0 skipped');
+  process.exit(run.status || 1);
+}
+const r = JSON.parse(readFileSync(report, 'utf8'));
+// A file that fails to load has no failed test of its own; count it, so a broken suite never reads as green.
+const failed = r.numFailedTests + (r.numFailedTests === 0 ? (r.numFailedTestSuites ?? 0) : 0);
+console.log(`vitest: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+process.exit(run.status === 0 && r.success ? 0 : 1);

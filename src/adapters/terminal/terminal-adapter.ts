@@ -1,0 +1,78 @@
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ChannelPoster } from '../../core/channel-poster.js';
+import type { ChannelRef, Principal } from '../../core/command.js';
+import type { Reply } from '../../core/reply.js';
+import type { Runtime } from '../../core/runtime.js';
+import { splitCommandLine } from './command-line.js';
+import { renderText } from './render.js';
+
+export interface TerminalAdapterOptions {
+  runtime: Runtime;
+  principal: Principal;
+  input: Readable;
+  output: Writable;
+  /** Greeting printed once, e.g. the demo's hints. */
+  banner?: string;
+}
+
+const channel: ChannelRef = { platform: 'terminal', id: 'console', name: 'console' };
+
+/**
+ * A readline prompt for local use and the demo. It only reads lines, hands them to the runtime and prints the rendered
+ * reply; it decides nothing. It is also the poster for messages addressed to the terminal (approval outcomes).
+ */
+export class TerminalAdapter implements ChannelPoster {
+  readonly platform = 'terminal';
+  private rl: Interface | undefined;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly options: TerminalAdapterOptions) {}
+
+  start(): Promise<void> {
+    const { input, output, banner } = this.options;
+    this.rl = createInterface({ input, output, terminal: false, prompt: `${this.options.principal.id}> ` });
+    if (banner) output.write(`${banner}\n`);
+    this.rl.prompt();
+    const rl = this.rl;
+    let queue = Promise.resolve();
+    rl.on('line', (line) => {
+      // One command at a time, in order, as typed.
+      queue = queue.then(() => this.handle(line)).then(() => rl.prompt());
+    });
+    this.closed = new Promise((resolve) => rl.on('close', () => void queue.then(resolve)));
+    return this.closed;
+  }
+
+  async post(_channel: ChannelRef, reply: Reply): Promise<void> {
+    this.options.output.write(`\n${renderText(reply)}\n`);
+  }
+
+  stop(): void {
+    this.rl?.close();
+  }
+
+  private async handle(line: string): Promise<void> {
+    const trimmed = line.trim();
+    if (trimmed === '') return;
+    if (trimmed === 'exit' || trimmed === 'quit') {
+      this.stop();
+      return;
+    }
+    const parsed = splitCommandLine(trimmed);
+    if (!parsed) {
+      this.options.output.write('Type a command such as /help, /deadlines or /pledge 1 (exit to leave).\n');
+      return;
+    }
+    const reply = await this.options.runtime.dispatch({
+      principal: this.options.principal,
+      channel,
+      command: parsed.command,
+      text: parsed.text,
+      progress: async (text) => {
+        this.options.output.write(`  … ${text}\n`);
+      },
+    });
+    this.options.output.write(`${renderText(reply)}\n`);
+  }
+}

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { roles } from '../core/roles.js';
+
+/**
+ * The configuration file, as zod sees it after ${ENV} interpolation. Every object is strict: an unknown key is an
+ * error that names its path, because a misspelt option that is silently ignored is worse than a refusal to start.
+ * config/example.yaml documents every option; keep the two in step.
+ */
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, {
+  error: 'must be lower-case letters, digits, ".", "_" or "-" (for example "seal-1")',
+});
+
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, { error: 'must be a duration such as 30s, 15m, 2h or 1d' });
+
+export const minerRoles = ['winning-post', 'window-post', 'seal', 'deal', 'sector-counter'] as const;
+export type MinerRole = (typeof minerRoles)[number];
+
+const daemonSchema = z.strictObject({
+  name,
+  /** lotus's TOKEN:MULTIADDR form (as FULLNODE_API_INFO), a bare multiaddr, or an http(s):// URL. */
+  api: z.string().min(1),
+  /** The public daemon holds no wallet and is not used by the miners. */
+  public: z.boolean().default(false),
+});
+
+const minerSchema = z.strictObject({
+  name,
+  /** The miner actor this process works for, e.g. f01234. */
+  actor: z.string().regex(/^[ft]0\d+$/, { error: 'must be a miner actor ID such as f01234' }),
+  /** lotus-miner's TOKEN:MULTIADDR (as MINER_API_INFO). */
+  api: z.string().min(1),
+  roles: z.array(z.enum(minerRoles)).min(1),
+  /** The configured host this miner runs on, for what is only visible there (command line, sectorid file). */
+  host: name.optional(),
+  /** LOTUS_MINER_PATH on that host; the sector counter keeps its `sectorid` file there. */
+  repoPath: z.string().default('~/.lotusminer'),
+  /** The --sclisten address of the sector counter (required on the sector-counter miner). */
+  sectorCounterListen: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be HOST:PORT, as in --sclisten=192.168.1.50:1357' })
+    .optional(),
+  /** Fork build with `lotus-miner sectors mypledge|mypledgeonce`; false for upstream lotus. */
+  forkCommands: z.boolean().default(true),
+  /** The miner's [Sealing] MaxSealingSectors, when known (0 = unlimited). */
+  maxSealingSectors: z.number().int().min(0).optional(),
+  /** The workers' AutoPledgeDiff: 0 = batch, 1 = smooth dispatch. Shown in /pledge plans. */
+  autoPledgeDiff: z.union([z.literal(0), z.literal(1)]).optional(),
+});
+
+const workerKinds = ['AP', 'PC1', 'PC2', 'C2', 'AP+PC1'] as const;
+
+const workerSchema = z.strictObject({
+  name,
+  kind: z.enum(workerKinds),
+  /** The systemd unit that runs this lotus-worker. */
+  unit: z.string().min(1).optional(),
+  /** The environment file the unit reads. */
+  envFile: z.string().min(1).optional(),
+  /** The seal- or deal-miner this worker connects to. */
+  miner: name.optional(),
+  listen: z.string().optional(),
+});
+
+const hostSchema = z.strictObject({
+  name,
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1).default('lotus-ops'),
+  /** SHA256 fingerprint as `ssh-keygen -lf` prints it. Either this or ssh.knownHostsFile must pin the host. */
+  hostKey: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, { error: 'must be a SHA256 fingerprint as printed by ssh-keygen -lf' })
+    .optional(),
+  workers: z.array(workerSchema).default([]),
+});
+
+const principal = z.string().regex(/^(\*|[a-z-]+:(\*|[A-Za-z0-9._@-]+))$/, {
+  error: 'must be a principal such as slack:U0123, slack-group:S0123, discord:123, discord-role:456, terminal:alice, or a wildcard like slack:*',
+});
+
+const approvalRule = z.strictObject({
+  /** Approvals needed from people other than the requester. */
+  approvals: z.number().int().min(1).max(5).default(1),
+  approverRole: z.enum(roles).default('operator'),
+  ttl: duration.default('30m'),
+});
+
+const rbacSchema = z.strictObject({
+  /** Principals per role. A principal gets the highest role any of its ids or groups matches. */
+  roles: z.strictObject({
+    admin: z.array(principal).default([]),
+    operator: z.array(principal).default([]),
+    viewer: z.array(principal).default([]),
+  }),
+  /** Per command (e.g. "pledge"): approval rules, overriding the command's own default. */
+  approvals: z.record(z.string(), approvalRule).default({}),
+  /** Per command: the only channels it may run in, as platform:channel (e.g. slack:C0123, terminal:*). */
+  channels: z.record(z.string(), z.array(principal)).default({}),
+});
+
+const slackSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  botToken: z.string().min(1),
+  /** App-level token (xapp-…) for Socket Mode. */
+  appToken: z.string().min(1).optional(),
+  signingSecret: z.string().min(1).optional(),
+  mode: z.enum(['socket', 'http']).default('socket'),
+  port: z.number().int().min(1).max(65535).default(3000),
+  apiUrl: z.string().url().optional(),
+  /** One `/lotus <command>` instead of one slash command per bot command. */
+  singleCommand: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+});
+
+const discordSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  token: z.string().min(1),
+  applicationId: z.string().regex(/^\d+$/),
+  guildId: z.string().regex(/^\d+$/).optional(),
+  apiUrl: z.string().url().optional(),
+});
+
+const terminalSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The principal the terminal user acts as, e.g. terminal:alice. Defaults to terminal:$USER. */
+  as: principal.optional(),
+});
+
+const alertRouteSchema = z.strictObject({
+  /** Which alerts: by severity and/or check name; empty matches all. */
+  severity: z.array(z.enum(['info', 'warning', 'critical'])).optional(),
+  checks: z.array(z.string()).optional(),
+  /** Where to post, as platform:channel. */
+  channels: z.array(principal).min(1),
+});
+
+const alertsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  routes: z.array(alertRouteSchema).default([]),
+});
+
+const sshSchema = z.strictObject({
+  privateKeyPath: z.string().min(1).optional(),
+  privateKey: z.string().min(1).optional(),
+  passphrase: z.string().optional(),
+  knownHostsFile: z.string().optional(),
+  connectTimeout: duration.default('10s'),
+  commandTimeout: duration.default('60s'),
+  concurrency: z.number().int().min(1).max(256).default(16),
+});
+
+export const configSchema = z
+  .strictObject({
+    cluster: z.strictObject({
+      name: z.string().min(1).default('lotus-cluster'),
+      daemons: z.array(daemonSchema).min(1),
+      miners: z.array(minerSchema).min(1),
+      hosts: z.array(hostSchema).default([]),
+    }),
+    ssh: sshSchema.prefault({}),
+    rbac: rbacSchema.prefault({ roles: {} }),
+    store: z.strictObject({ path: z.string().min(1).default('./data/lotus-chatops.db') }).prefault({}),
+    slack: slackSchema.optional(),
+    discord: discordSchema.optional(),
+    terminal: terminalSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    log: z
+      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), pretty: z.boolean().default(false) })
+      .prefault({}),
+  })
+  .check((ctx) => {
+    const config = ctx.value;
+    const problem = (path: PropertyKey[], message: string): void => {
+      ctx.issues.push({ code: 'custom', input: undefined, path, message });
+    };
+    const hostNames = new Set(config.cluster.hosts.map((h) => h.name));
+    const minerNames = new Set(config.cluster.miners.map((m) => m.name));
+    uniqueNames(problem, config.cluster.daemons, ['cluster', 'daemons']);
+    uniqueNames(problem, config.cluster.miners, ['cluster', 'miners']);
+    uniqueNames(problem, config.cluster.hosts, ['cluster', 'hosts']);
+    config.cluster.miners.forEach((miner, i) => {
+      if (miner.host !== undefined && !hostNames.has(miner.host)) {
+        problem(['cluster', 'miners', i, 'host'], `no host named "${miner.host}" under cluster.hosts`);
+      }
+      if (miner.roles.includes('sector-counter') && miner.sectorCounterListen === undefined) {
+        problem(['cluster', 'miners', i, 'sectorCounterListen'], 'the sector-counter miner needs sectorCounterListen (its --sclisten HOST:PORT)');
+      }
+    });
+    const counters = config.cluster.miners.filter((m) => m.roles.includes('sector-counter'));
+    if (new Set(counters.map((m) => m.actor)).size !== counters.length) {
+      problem(['cluster', 'miners'], 'more than one sector-counter for one actor: two counters hand out the same sector numbers');
+    }
+    config.cluster.hosts.forEach((host, i) => {
+      if (host.hostKey === undefined && config.ssh.knownHostsFile === undefined) {
+        problem(['cluster', 'hosts', i, 'hostKey'], 'no host key pinned: set hostKey (ssh-keygen -lf on the host) or ssh.knownHostsFile');
+      }
+      host.workers.forEach((worker, j) => {
+        if (worker.miner !== undefined && !minerNames.has(worker.miner)) {
+          problem(['cluster', 'hosts', i, 'workers', j, 'miner'], `no miner named "${worker.miner}" under cluster.miners`);
+        }
+      });
+    });
+    if (config.cluster.hosts.length > 0 && config.ssh.privateKey === undefined && config.ssh.privateKeyPath === undefined) {
+      problem(['ssh'], 'hosts are configured but no SSH key: set ssh.privateKeyPath or ssh.privateKey');
+    }
+    if (config.slack?.enabled && config.slack.mode === 'socket' && config.slack.appToken === undefined) {
+      problem(['slack', 'appToken'], 'Socket Mode needs an app-level token (xapp-…)');
+    }
+    if (config.slack?.enabled && config.slack.mode === 'http' && config.slack.signingSecret === undefined) {
+      problem(['slack', 'signingSecret'], 'HTTP mode needs the signing secret');
+    }
+  });
+
+function uniqueNames(problem: (path: PropertyKey[], message: string) => void, items: Array<{ name: string }>, path: PropertyKey[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) problem([...path, i, 'name'], `duplicate name "${item.name}"`);
+    seen.add(item.name);
+  });
+}
+
+export type Config = z.output<typeof configSchema>;
+export type MinerConfig = Config['cluster']['miners'][number];
+export type HostConfig = Config['cluster']['hosts'][number];
+export type WorkerConfig = HostConfig['workers'][number];
+export type DaemonConfig = Config['cluster']['daemons'][number];
+export type ApprovalRule = z.output<typeof approvalRule>;

@@ -1,0 +1,152 @@
+/**
+ * The one catalogue of errors the bot can report. Every error a user may see has a code here, a message
+ * template and, where there is one, the next step the operator should take. Layers below the runtime throw
+ * `OpsError`; the runtime turns it into a reply. Anything that is not an `OpsError` is an internal error:
+ * it is logged with a correlation id and the chat only gets a short apology with that id.
+ */
+
+type Params = Record<string, string | number | undefined>;
+
+interface CatalogueEntry {
+  /** Message template; `{name}` is replaced by the parameter of that name. */
+  message: string;
+  /** What the operator should do about it, if anything. */
+  hint?: string;
+  /** User errors (bad input, refusals, unreachable hosts) are shown in full; internal ones are not. */
+  user: boolean;
+}
+
+const catalogue = {
+  // Input and usage
+  USAGE: { message: '{detail}', user: true },
+  UNKNOWN_COMMAND: { message: 'Unknown command "/{command}".', hint: 'Type /help for the commands you may run.', user: true },
+  INVALID_ARGUMENT: { message: '{detail}', user: true },
+
+  // Configuration
+  CONFIG_INVALID: { message: 'The configuration has {count} problem(s):\n{detail}', user: true },
+  CONFIG_NOT_FOUND: { message: 'Configuration file {path} cannot be read: {detail}', user: true },
+  CONFIG_ENV_MISSING: {
+    message: '{path}: environment variable ${name} is not set.',
+    hint: 'Export it before starting the bot, or put the value in the file.',
+    user: true,
+  },
+
+  // Access control and approvals
+  FORBIDDEN: {
+    message: '/{command} needs the {needed} role; you ({principal}) have {actual}.',
+    hint: 'Ask an admin to add you to rbac.roles in the configuration.',
+    user: true,
+  },
+  CHANNEL_NOT_ALLOWED: {
+    message: '/{command} may only be run in {allowed}.',
+    user: true,
+  },
+  APPROVAL_NOT_FOUND: { message: 'No approval request with id {id}.', hint: 'Type /approvals to list the open ones.', user: true },
+  APPROVAL_SELF: { message: 'You requested {id}; another person must approve it.', user: true },
+  APPROVAL_EXPIRED: { message: 'Approval request {id} expired at {expiredAt}.', hint: 'Run the command again to open a new request.', user: true },
+  APPROVAL_CLOSED: { message: 'Approval request {id} is already {status}.', user: true },
+  APPROVAL_ALREADY_VOTED: { message: 'You have already approved {id}; it needs {remaining} more approval(s) from others.', user: true },
+  APPROVER_ROLE: {
+    message: 'Approving {id} needs the {needed} role; you ({principal}) have {actual}.',
+    user: true,
+  },
+  PLAN_BLOCKED: { message: 'Blocked by a pre-check: {detail}', user: true },
+
+  // Lotus JSON-RPC
+  LOTUS_UNREACHABLE: {
+    message: 'Lotus endpoint {endpoint} is unreachable: {detail}.',
+    hint: 'Check that the process runs and that its API listens on an address this host can reach.',
+    user: true,
+  },
+  LOTUS_TIMEOUT: { message: 'Lotus endpoint {endpoint} did not answer {method} within {ms} ms.', user: true },
+  LOTUS_UNAUTHORIZED: {
+    message: 'Lotus endpoint {endpoint} refused the API token (HTTP 401).',
+    hint: 'The token is wrong or was made by another node; create one on that node with `{cli} auth create-token --perm {perm}`.',
+    user: true,
+  },
+  LOTUS_PERMISSION: {
+    message: 'The token for {endpoint} may not call {method}: it needs the "{perm}" permission.',
+    hint: 'Create a token with `{cli} auth create-token --perm {perm}` and put it in the endpoint.',
+    user: true,
+  },
+  LOTUS_METHOD_UNKNOWN: {
+    message: '{endpoint} does not know {method}; its lotus version is older or newer than this bot expects.',
+    user: true,
+  },
+  LOTUS_ERROR: { message: '{method} on {endpoint} failed: {detail}', user: true },
+  LOTUS_BAD_RESPONSE: {
+    message: '{method} on {endpoint} answered with a shape lotus does not document: {detail}',
+    user: true,
+  },
+  LOTUS_ENDPOINT_INVALID: { message: 'Cannot read the lotus endpoint "{value}": {detail}', user: true },
+
+  // SSH
+  SSH_CONNECT_REFUSED: { message: 'SSH to {host} ({address}) was refused: nothing listens on port {port}.', user: true },
+  SSH_TIMEOUT: { message: 'SSH to {host} timed out after {ms} ms ({phase}).', user: true },
+  SSH_AUTH_FAILED: {
+    message: 'SSH to {host} as {user} failed: the server did not accept the bot\'s key.',
+    hint: "Add the bot's public key to ~{user}/.ssh/authorized_keys on {host}.",
+    user: true,
+  },
+  SSH_HOSTKEY_MISMATCH: {
+    message: 'SSH to {host}: the host key {offered} is not the pinned one ({expected}). Connection refused.',
+    hint: 'If the host was reinstalled, check the key on the host (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) and update hostKey in the configuration.',
+    user: true,
+  },
+  SSH_HOSTKEY_UNKNOWN: {
+    message: 'SSH to {host}: no host key is pinned, and the bot does not trust unknown keys. The host offered {offered}.',
+    hint: 'Verify it on the host with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`, then set hostKey: "{offered}" for {host}.',
+    user: true,
+  },
+  SSH_COMMAND_NOT_FOUND: { message: '{host}: command not found: {command}', user: true },
+  SSH_EXIT: { message: '{host}: `{command}` exited with {code}: {stderr}', user: true },
+  SSH_OUTPUT_TOO_LARGE: { message: '{host}: `{command}` printed more than {limit} bytes; output cut off.', user: true },
+  SSH_ERROR: { message: 'SSH to {host} failed: {detail}', user: true },
+  HOST_UNKNOWN: { message: 'No host named "{host}" in the configuration.', user: true },
+
+  // Cluster / domain
+  MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', user: true },
+  ROLE_REFUSED: { message: '{detail}', user: true },
+
+  // Chat platforms
+  PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', user: true },
+
+  INTERNAL: { message: 'Something went wrong on our side.', user: false },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+function fill(template: string, params: Params): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    return value === undefined ? `{${name}}` : String(value);
+  });
+}
+
+/** An error the bot knows how to explain. */
+export class OpsError extends Error {
+  readonly code: ErrorCode;
+  readonly params: Params;
+  readonly hint: string | undefined;
+  readonly user: boolean;
+
+  constructor(code: ErrorCode, params: Params = {}, options: { cause?: unknown } = {}) {
+    const entry: CatalogueEntry = catalogue[code];
+    super(fill(entry.message, params), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OpsError';
+    this.code = code;
+    this.params = params;
+    this.hint = entry.hint === undefined ? undefined : fill(entry.hint, params);
+    this.user = entry.user;
+  }
+}
+
+export function isOpsError(error: unknown): error is OpsError {
+  return error instanceof OpsError;
+}
+
+/** First line of a (possibly multi-line, Go-wrapped) message, cut to a chat-friendly length. */
+export function firstLine(text: string, max = 300): string {
+  const line = text.split('\n', 1)[0]?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

@@ -1,0 +1,108 @@
+import { OpsError } from './errors.js';
+import type { OptionSpec } from './command.js';
+
+/**
+ * Free text as Slack and the terminal send it (`3 mode=fill miner="seal 1"`) becomes a record of raw option values;
+ * Discord's typed options arrive as a record already. Both then go through the command's zod schema.
+ */
+
+export type RawArgs = Record<string, string | number | boolean>;
+
+/** Split on white space, keeping "double" and 'single' quoted runs together (quotes removed). */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  let inToken = false;
+  let quote: '"' | "'" | undefined;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else current += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      inToken = true;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (inToken) tokens.push(current);
+      current = '';
+      inToken = false;
+      continue;
+    }
+    current += ch;
+    inToken = true;
+  }
+  if (quote) throw new OpsError('USAGE', { detail: `unclosed ${quote} quote` });
+  if (inToken) tokens.push(current);
+  return tokens;
+}
+
+/** Map tokens onto the declared options. Unknown names and surplus words are usage errors, never ignored. */
+export function mapTokens(tokens: string[], options: readonly OptionSpec[]): RawArgs {
+  const raw: RawArgs = {};
+  const positional = options.filter((o) => o.positional);
+  let nextPositional = 0;
+  for (const token of tokens) {
+    const eq = token.indexOf('=');
+    if (eq > 0) {
+      const name = token.slice(0, eq);
+      const option = options.find((o) => o.name === name);
+      if (!option) {
+        throw new OpsError('USAGE', {
+          detail: `unknown option "${name}"${options.length ? `; options are ${options.map((o) => o.name).join(', ')}` : ''}`,
+        });
+      }
+      if (name in raw) throw new OpsError('USAGE', { detail: `option "${name}" given twice` });
+      raw[name] = token.slice(eq + 1);
+      continue;
+    }
+    const flag = options.find((o) => o.type === 'boolean' && o.name === token);
+    if (flag) {
+      raw[flag.name] = true;
+      continue;
+    }
+    const option = positional[nextPositional];
+    if (!option) throw new OpsError('USAGE', { detail: `unexpected "${token}"` });
+    raw[option.name] = token;
+    nextPositional++;
+  }
+  return raw;
+}
+
+/** Convert raw strings to the declared types, so the zod schema sees numbers and booleans. */
+export function coerce(raw: RawArgs, options: readonly OptionSpec[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const option = options.find((o) => o.name === name);
+    if (!option) throw new OpsError('USAGE', { detail: `unknown option "${name}"` });
+    out[name] = coerceOne(option, value);
+  }
+  return out;
+}
+
+function coerceOne(option: OptionSpec, value: string | number | boolean): unknown {
+  if (typeof value !== 'string') return value;
+  switch (option.type) {
+    case 'integer':
+      // Left as text when it is not a whole number, so the schema's own message (with the option name) reports it.
+      return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+    case 'boolean':
+      if (['true', 'yes', '1', 'on'].includes(value)) return true;
+      if (['false', 'no', '0', 'off'].includes(value)) return false;
+      return value;
+    default:
+      return value;
+  }
+}
+
+/** `/pledge [count] [mode=single|per-worker|fill] [miner=NAME]` */
+export function usageOf(path: string, options: readonly OptionSpec[]): string {
+  const parts = options.map((o) => {
+    const value = o.choices ? o.choices.join('|') : o.type === 'boolean' ? '' : o.name.toUpperCase();
+    const text = o.type === 'boolean' ? o.name : o.positional ? `${o.name}` : `${o.name}=${value}`;
+    return o.required ? text : `[${text}]`;
+  });
+  return [`/${path}`, ...parts].join(' ');
+}

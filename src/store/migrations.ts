@@ -1,0 +1,106 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema changes, applied in order, each once, inside a transaction. Never edit a migration that has
+ * shipped: add the next one.
+ */
+const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'approvals, votes, executions, audit, alert state, silences',
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        args_json TEXT NOT NULL,
+        plan_json TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        channel_platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        required_approvals INTEGER NOT NULL CHECK (required_approvals >= 1),
+        approver_role TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+        decided_at INTEGER,
+        decided_by TEXT,
+        deny_reason TEXT
+      );
+      CREATE INDEX approvals_status ON approvals (status, created_at);
+
+      CREATE TABLE votes (
+        approval_id TEXT NOT NULL REFERENCES approvals (id),
+        voter TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (approval_id, voter)
+      );
+
+      -- UNIQUE (approval_id): the database itself refuses a second execution of one request.
+      CREATE TABLE executions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        approval_id TEXT NOT NULL UNIQUE REFERENCES approvals (id),
+        executed_by TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+        result_json TEXT
+      );
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        principal TEXT NOT NULL,
+        event TEXT NOT NULL,
+        command TEXT,
+        approval_id TEXT,
+        outcome TEXT,
+        correlation_id TEXT,
+        detail_json TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_principal ON audit (principal, seq);
+      CREATE INDEX audit_command ON audit (command, seq);
+      -- Append-only: the application never changes history, and the database refuses it too.
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+
+      CREATE TABLE alert_state (
+        key TEXT PRIMARY KEY,
+        check_name TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        last_notified INTEGER,
+        message TEXT NOT NULL
+      );
+
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        matcher TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        reason TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const apply = db.transaction(() => {
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+    }
+  });
+  // IMMEDIATE, so two processes opening a new file at once do not both try to create the tables.
+  apply.immediate();
+}
+
+export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

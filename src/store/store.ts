@@ -1,0 +1,129 @@
+/**
+ * What the bot keeps: approval requests and their votes, executions, the audit trail, alert state and silences.
+ * SQLite (`sqlite-store.ts`) implements it for one process; a PostgreSQL store can implement the same contract for
+ * several instances. Every state change that matters is one atomic step here, with its audit entry in the same
+ * transaction, so that no crash or race leaves a change without its record, or runs an approval twice.
+ */
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+export type ExecutionStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface ApprovalRecord {
+  id: string;
+  command: string;
+  argsJson: string;
+  planJson: string;
+  requestedBy: string;
+  channelPlatform: string;
+  channelId: string;
+  correlationId: string;
+  createdAt: number;
+  expiresAt: number;
+  requiredApprovals: number;
+  approverRole: string;
+  status: ApprovalStatus;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  denyReason: string | null;
+  approvedBy: string[];
+}
+
+export interface ExecutionRecord {
+  id: number;
+  approvalId: string;
+  executedBy: string;
+  startedAt: number;
+  finishedAt: number | null;
+  status: ExecutionStatus;
+  resultJson: string | null;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: number;
+  principal: string;
+  /** command.run, command.refused, approval.requested, approval.vote, approval.approved, approval.denied, approval.expired, execution.started, execution.succeeded, execution.failed, execution.interrupted … */
+  event: string;
+  command: string | null;
+  approvalId: string | null;
+  outcome: string | null;
+  correlationId: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type NewAudit = Omit<AuditRecord, 'seq' | 'detail'> & { detail?: Record<string, unknown> };
+
+export interface NewApproval {
+  command: string;
+  argsJson: string;
+  planJson: string;
+  requestedBy: string;
+  channelPlatform: string;
+  channelId: string;
+  correlationId: string;
+  createdAt: number;
+  expiresAt: number;
+  requiredApprovals: number;
+  approverRole: string;
+}
+
+export type VoteOutcome =
+  | { kind: 'not-found'; id: string }
+  | { kind: 'self'; approval: ApprovalRecord }
+  | { kind: 'closed'; approval: ApprovalRecord }
+  | { kind: 'expired'; approval: ApprovalRecord }
+  | { kind: 'already-voted'; approval: ApprovalRecord; remaining: number }
+  | { kind: 'recorded'; approval: ApprovalRecord; remaining: number }
+  | { kind: 'denied'; approval: ApprovalRecord }
+  /** Exactly one voter ever gets this for a request: the one whose vote completed it. It must run execute. */
+  | { kind: 'execute'; approval: ApprovalRecord; execution: ExecutionRecord };
+
+export interface Vote {
+  approvalId: string;
+  voter: string;
+  decision: 'approve' | 'deny';
+  reason?: string;
+  now: number;
+  correlationId: string;
+}
+
+export interface AlertStateRecord {
+  key: string;
+  check: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  firstSeen: number;
+  lastSeen: number;
+  lastNotified: number | null;
+  message: string;
+}
+
+export interface SilenceRecord {
+  id: string;
+  matcher: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  reason: string;
+}
+
+export interface Store {
+  createApproval(request: NewApproval): Promise<ApprovalRecord>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  listApprovals(options: { statuses?: ApprovalStatus[]; limit: number }): Promise<ApprovalRecord[]>;
+  /** One atomic step: checks, records the vote, closes the request and claims its execution when complete. */
+  castVote(vote: Vote): Promise<VoteOutcome>;
+  /** Marks every pending request whose time is up as expired, with an audit entry each. */
+  expireApprovals(now: number): Promise<ApprovalRecord[]>;
+  getExecution(approvalId: string): Promise<ExecutionRecord | undefined>;
+  finishExecution(id: number, status: 'succeeded' | 'failed', resultJson: string, now: number): Promise<void>;
+  /** At start-up: executions still `running` were cut off by a crash; they become `interrupted`, never re-run. */
+  markInterruptedExecutions(now: number): Promise<ExecutionRecord[]>;
+  appendAudit(entry: NewAudit): Promise<AuditRecord>;
+  queryAudit(filter: { principal?: string; command?: string; approvalId?: string; limit: number }): Promise<AuditRecord[]>;
+  upsertAlertState(state: AlertStateRecord): Promise<void>;
+  getAlertState(key: string): Promise<AlertStateRecord | undefined>;
+  addSilence(silence: SilenceRecord): Promise<void>;
+  activeSilences(now: number): Promise<SilenceRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { z } from 'zod';
+import type { ClusterServices } from '../../src/cluster/cluster-services.js';
+import { ChannelPosters, type ChannelPoster } from '../../src/core/channel-poster.js';
+import { FakeClock } from '../../src/core/clock.js';
+import { defineDestructiveCommand, type ChannelRef, type CommandDefinition, type Principal } from '../../src/core/command.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
+import { block, type Reply } from '../../src/core/reply.js';
+import { Runtime } from '../../src/core/runtime.js';
+import { loadCommands } from '../../src/core/load-commands.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+
+/** Captures every log line as text, to assert on what the log says (and never says). */
+export function captureLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: createLogger({ level: 'debug', destination }), lines };
+}
+
+/** A destructive command that exists only in tests: it records each execution and can be made slow or failing. */
+export function destroyCommand(state: { executions: number; gate?: Promise<void>; fail?: boolean }): CommandDefinition {
+  return defineDestructiveCommand({
+    name: 'destroy',
+    description: 'Test-only destructive command',
+    options: [{ name: 'target', type: 'string', description: 'What to destroy', positional: true, required: true }],
+    args: z.strictObject({ target: z.string().min(1) }),
+    role: 'operator',
+    destructive: true,
+    approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
+    async plan(_ctx, args) {
+      if (args.target === 'blocked') {
+        return { reply: { title: 'Plan', blocks: [] }, data: { target: args.target }, blocked: 'the target is protected' };
+      }
+      return { reply: { title: `Plan: destroy ${args.target}`, blocks: [block.text('It will be gone.')] }, data: { target: args.target } };
+    },
+    async execute(ctx, plan) {
+      state.executions++;
+      await ctx.progress('destroying');
+      if (state.gate) await state.gate;
+      if (state.fail) throw new Error('disk on fire');
+      return { title: `Destroyed ${plan.data.target}`, severity: 'success', blocks: [] };
+    },
+  });
+}
+
+export const people = {
+  admin: { id: 'terminal:root', groups: [] } as Principal,
+  alice: { id: 'slack:UALICE', groups: [] } as Principal,
+  bob: { id: 'slack:UBOB', groups: [] } as Principal,
+  carol: { id: 'discord:333', groups: ['discord-role:777'] } as Principal,
+  victor: { id: 'slack:UVIEW', groups: [] } as Principal,
+  stranger: { id: 'slack:USTRANGER', groups: [] } as Principal,
+};
+
+export const channel: ChannelRef = { platform: 'slack', id: 'C0OPS' };
+
+export interface Harness {
+  runtime: Runtime;
+  store: SqliteStore;
+  clock: FakeClock;
+  state: { executions: number; gate?: Promise<void>; fail?: boolean };
+  posted: Array<{ channel: ChannelRef; reply: Reply }>;
+  logLines: string[];
+  dbPath: string;
+  run(principal: Principal, line: string, where?: ChannelRef): Promise<Reply>;
+  reopen(): Promise<Harness>;
+  close(): Promise<void>;
+}
+
+const fakeCluster: ClusterServices = {
+  topology: { name: 'test', daemons: [], miners: [], hosts: [] },
+  async close() {},
+};
+
+export async function createHarness(
+  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }> } = {},
+): Promise<Harness> {
+  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
+  const clock = options.clock ?? new FakeClock();
+  const state = options.state ?? { executions: 0 };
+  const { log, lines } = captureLog();
+  const store = new SqliteStore(dbPath);
+  const posters = new ChannelPosters(log);
+  const posted: Harness['posted'] = [];
+  const recorder: ChannelPoster = {
+    platform: 'slack',
+    async post(where, reply) {
+      posted.push({ channel: where, reply });
+    },
+  };
+  posters.register(recorder);
+  const commands = [...(await loadCommands()), destroyCommand(state)];
+  const runtime = new Runtime({
+    commands,
+    store,
+    cluster: fakeCluster,
+    rbac: {
+      roles: {
+        admin: [people.admin.id],
+        operator: [people.alice.id, people.bob.id, 'discord-role:777', ...(options.extraOperators ?? [])],
+        viewer: ['slack:*'],
+      },
+      approvals: options.approvals ?? {},
+      channels: options.channels ?? {},
+    },
+    posters,
+    log,
+    clock,
+  });
+  await runtime.recover();
+  const harness: Harness = {
+    runtime,
+    store,
+    clock,
+    state,
+    posted,
+    logLines: lines,
+    dbPath,
+    run(principal, line, where = channel) {
+      const [command = '', ...rest] = line.replace(/^\//, '').split(' ');
+      return runtime.dispatch({ principal, channel: where, command, text: rest.join(' ') });
+    },
+    async reopen() {
+      await store.close();
+      return createHarness({ ...options, dbPath, clock, state });
+    },
+    close: () => store.close(),
+  };
+  return harness;
+}
+
+/** The approval id a destructive command's reply carries on its buttons. */
+export function requestIdOf(reply: Reply): string {
+  const id = reply.actions?.[0]?.requestId;
+  if (!id) throw new Error(`reply has no approval request: ${JSON.stringify(reply)}`);
+  return id;
+}
+
+export function textOf(reply: Reply): string {
+  return [reply.title, ...reply.blocks.map((b) => JSON.stringify(b))].join('\n');
+}

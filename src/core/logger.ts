@@ -6,7 +6,8 @@ export type { Logger } from 'pino';
 /**
  * Paths pino removes from every log line. Secrets also travel inside free text (an API_INFO string, a URL
  * with ?token=), which key-based redaction cannot see; `redactSecrets` below covers those, and the config
- * loader registers every secret value it read so that it is masked wherever it appears.
+ * loader registers every secret value it read so that it is masked wherever it appears. An `api` value keeps its
+ * address (useful in a log) and loses only its token, by value.
  */
 const redactPaths = [
   'token',
@@ -27,8 +28,6 @@ const redactPaths = [
   '*.authorization',
   'headers.authorization',
   '*.headers.authorization',
-  'api',
-  '*.api',
 ];
 
 const knownSecrets = new Set<string>();

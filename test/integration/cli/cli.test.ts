@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runCli } from '../../helpers/cli.js';
+
+const secretToken = 'eyJhbGciOiJIUzI1NiJ9.eyJBbGxvdyI6WyJhZG1pbiJdfQ.very-secret-signature-123';
+let dir: string;
+let configPath: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'lcops-cli-'));
+  configPath = join(dir, 'bot.yaml');
+  writeFileSync(
+    configPath,
+    `
+cluster:
+  name: cli-test
+  daemons:
+    - name: d1
+      api: \${TEST_DAEMON_API}
+  miners:
+    - name: seal
+      actor: f01234
+      api: /ip4/127.0.0.1/tcp/1/http
+      roles: [seal]
+rbac:
+  roles:
+    admin: [terminal:root]
+    operator: [terminal:alice, terminal:bob]
+    viewer: [terminal:victor]
+store:
+  path: ${join(dir, 'store.db')}
+log:
+  level: debug
+`,
+  );
+});
+
+const env = () => ({ TEST_DAEMON_API: `${secretToken}:/ip4/127.0.0.1/tcp/1/http` });
+
+describe('lotus-chatops check-config', () => {
+  it('given a valid file, then it exits 0 and summarises the cluster', async () => {
+    const result = await runCli(['check-config', '--config', configPath], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('cluster cli-test: 1 daemon(s), 1 miner(s)');
+    expect(result.stdout + result.stderr).not.toContain(secretToken);
+  });
+
+  it('given a wrong role name, then it exits 2 and names the path and line', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'cluster:\n  daemons: [{ name: d, api: /ip4/1.2.3.4/tcp/1/http }]\n  miners:\n    - { name: m, actor: f01, api: x, roles: [windowpost] }\n');
+    const result = await runCli(['check-config', '--config', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('line 4: cluster.miners[0].roles[0]: unknown value "windowpost"; expected one of "winning-post"');
+  });
+
+  it('given a missing file, then it exits 2 and says so', async () => {
+    const result = await runCli(['check-config', '--config', join(dir, 'nope.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('cannot read: ENOENT');
+  });
+});
+
+describe('lotus-chatops exec', () => {
+  it('given /help as a viewer, then it prints only what a viewer may run and exits 0', async () => {
+    const result = await runCli(['exec', '--config', configPath, '--as', 'terminal:victor', '/help'], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Commands you may run');
+    expect(result.stdout).toContain('/approvals list');
+    expect(result.stdout).not.toContain('/audit');
+  });
+
+  it('given a command the principal may not run, then it exits 1 with the reason', async () => {
+    const result = await runCli(['exec', '--config', configPath, '--as', 'terminal:victor', '/audit'], { env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('/audit needs the operator role; you (terminal:victor) have viewer');
+  });
+
+  it('given an unknown command or bad arguments, then it exits 2 with usage', async () => {
+    const unknown = await runCli(['exec', '--config', configPath, '--as', 'alice', '/frobnicate'], { env: env() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('Unknown command "/frobnicate"');
+    const bad = await runCli(['exec', '--config', configPath, '--as', 'alice', '/audit limit=abc'], { env: env() });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('Usage: /audit [user=USER] [command=COMMAND] [limit=LIMIT]');
+  });
+
+  it('given no config and no lotus environment, then it exits 2 and explains both ways to configure', async () => {
+    const result = await runCli(['exec', '/help']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('FULLNODE_API_INFO');
+  });
+
+  it('never shows a secret from the config in output or log, even at debug level', async () => {
+    const result = await runCli(['exec', '--config', configPath, '--as', 'root', '/audit'], { env: { ...env(), LOG_LEVEL: 'debug' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain(secretToken);
+    expect(result.stdout + result.stderr).not.toContain('very-secret-signature');
+  });
+});

@@ -1,4 +1,6 @@
-import type { Config } from '../config/schema.js';
+import type { Config, MinerConfig, MinerRole } from '../config/schema.js';
+import type { FullNodeApi } from '../lotus/full-node-api.js';
+import type { MinerApi } from '../lotus/miner-api.js';
 
 /**
  * What commands use to reach the cluster: the topology from the config, and clients for its lotus APIs and hosts.
@@ -6,5 +8,13 @@ import type { Config } from '../config/schema.js';
  */
 export interface ClusterServices {
   readonly topology: Config['cluster'];
+  /** The daemon the miners use (the first non-public one): chain state for /deadlines and plans. */
+  fullNode(): FullNodeApi;
+  /** A configured miner's API, by name. */
+  miner(name: string): MinerApi;
+  /** A miner by configured name or actor address (`f01234`); MINER_UNKNOWN when there is none. */
+  findMiner(nameOrActor: string): MinerConfig;
+  /** The miners holding a role, in config order. */
+  minersWithRole(role: MinerRole): MinerConfig[];
   close(): Promise<void>;
 }

@@ -11,14 +11,17 @@ export function parseDuration(text: string): number {
 export function formatDuration(ms: number): string {
   const abs = Math.abs(ms);
   if (abs < 60_000) return `${Math.round(abs / 1000)} s`;
-  if (abs < 3_600_000) return `${Math.round(abs / 60_000)} min`;
-  if (abs < 86_400_000) {
-    const h = Math.floor(abs / 3_600_000);
-    const m = Math.round((abs % 3_600_000) / 60_000);
+  // Round once, at the unit shown last, so that 59.6 min reads "1 h", never "60 min".
+  const minutes = Math.round(abs / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
     return m === 0 ? `${h} h` : `${h} h ${m} min`;
   }
-  const d = Math.floor(abs / 86_400_000);
-  const h = Math.round((abs % 86_400_000) / 3_600_000);
+  const hours = Math.round(abs / 3_600_000);
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
   return h === 0 ? `${d} d` : `${d} d ${h} h`;
 }
 

@@ -75,8 +75,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+const unused = (what: string) => () => {
+  throw new Error(`the runtime harness has no ${what}`);
+};
 const fakeCluster: ClusterServices = {
   topology: { name: 'test', daemons: [], miners: [], hosts: [] },
+  fullNode: unused('full node'),
+  miner: unused('miner'),
+  findMiner: unused('miner'),
+  minersWithRole: () => [],
   async close() {},
 };
 

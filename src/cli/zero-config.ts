@@ -1,6 +1,29 @@
-import type { Config } from '../config/schema.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { OpsError } from '../core/errors.js';
+import { registerSecret } from '../core/logger.js';
+import { parseApiInfo } from '../lotus/api-info.js';
+import { MinerApi } from '../lotus/miner-api.js';
 
-/** Filled in with the lotus client: reads the actor from the miner named by MINER_API_INFO. */
-export async function zeroConfig(_env: NodeJS.ProcessEnv): Promise<Config | undefined> {
-  return undefined;
+/**
+ * The cluster lotus's own environment describes, as the lotus CLI reads it: FULLNODE_API_INFO for the daemon and
+ * MINER_API_INFO (or its old name STORAGE_API_INFO) for one miner, whose actor is asked from the miner itself. The
+ * local terminal user is admin: whoever can read these variables already holds the node's tokens.
+ */
+export async function zeroConfig(env: NodeJS.ProcessEnv): Promise<Config | undefined> {
+  const fullNode = env.FULLNODE_API_INFO;
+  const minerInfo = env.MINER_API_INFO ?? env.STORAGE_API_INFO;
+  if (!fullNode || !minerInfo) return undefined;
+  for (const endpoint of [...parseApiInfo(fullNode, 'full'), ...parseApiInfo(minerInfo, 'miner')]) registerSecret(endpoint.token);
+  const actor = await MinerApi.fromApiInfo(minerInfo, { timeoutMs: 10_000 }).call('ActorAddress', []);
+  const parsed = configSchema.safeParse({
+    cluster: {
+      name: `${actor} (from FULLNODE_API_INFO / MINER_API_INFO)`,
+      daemons: [{ name: 'daemon', api: fullNode }],
+      miners: [{ name: 'miner', actor, api: minerInfo, roles: ['winning-post', 'window-post', 'seal'], forkCommands: false }],
+    },
+    rbac: { roles: { admin: ['terminal:*'] } },
+    store: { path: env.LOTUS_CHATOPS_STORE ?? `${env.HOME ?? '.'}/.lotus-chatops/store.db` },
+  });
+  if (!parsed.success) throw new OpsError('CONFIG_INVALID', { count: parsed.error.issues.length, detail: parsed.error.message });
+  return parsed.data;
 }

@@ -1,6 +1,8 @@
 import type { Config, MinerConfig, MinerRole } from '../config/schema.js';
 import type { FullNodeApi } from '../lotus/full-node-api.js';
 import type { MinerApi } from '../lotus/miner-api.js';
+import type { RunOptions, RunResult } from '../ssh/host-executor.js';
+import type { ProbeResult } from './probe-tcp.js';
 
 /**
  * What commands use to reach the cluster: the topology from the config, and clients for its lotus APIs and hosts.
@@ -16,5 +18,9 @@ export interface ClusterServices {
   findMiner(nameOrActor: string): MinerConfig;
   /** The miners holding a role, in config order. */
   minersWithRole(role: MinerRole): MinerConfig[];
+  /** Runs argv on a configured host over SSH (pinned host key, pooled connection, argv quoted). */
+  runOnHost(host: string, argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** A TCP connect to HOST:PORT and nothing else. */
+  probeTcp(address: string, timeoutMs?: number): Promise<ProbeResult>;
   close(): Promise<void>;
 }

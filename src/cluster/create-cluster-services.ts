@@ -4,6 +4,11 @@ import { OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { FullNodeApi } from '../lotus/full-node-api.js';
 import { MinerApi } from '../lotus/miner-api.js';
+import { parseDuration } from '../core/duration.js';
+import { HostExecutor } from '../ssh/host-executor.js';
+import { SshPool } from '../ssh/ssh-pool.js';
+import type { SshHost } from '../ssh/ssh-host.js';
+import { probeTcp } from './probe-tcp.js';
 import type { ClusterServices } from './cluster-services.js';
 
 export interface ClusterServicesDeps {
@@ -28,6 +33,36 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     throw new OpsError('MINER_UNKNOWN', { miner: nameOrActor, known: cluster.miners.map((m) => `${m.name} (${m.actor})`).join(', ') });
   };
 
+  let ssh: { pool: SshPool; executor: HostExecutor } | undefined;
+  const sshExecutor = (): HostExecutor => {
+    if (!ssh) {
+      const log = deps.log.child({ component: 'ssh' });
+      const pool = new SshPool({
+        credentials: {
+          ...(config.ssh.privateKey === undefined ? {} : { privateKey: config.ssh.privateKey }),
+          ...(config.ssh.privateKeyPath === undefined ? {} : { privateKeyPath: config.ssh.privateKeyPath }),
+          ...(config.ssh.passphrase === undefined ? {} : { passphrase: config.ssh.passphrase }),
+        },
+        logger: log,
+        connectTimeoutMs: parseDuration(config.ssh.connectTimeout),
+      });
+      ssh = { pool, executor: new HostExecutor(pool, { logger: log, defaultTimeoutMs: parseDuration(config.ssh.commandTimeout) }) };
+    }
+    return ssh.executor;
+  };
+  const sshHost = (name: string): SshHost => {
+    const host = cluster.hosts.find((h) => h.name === name);
+    if (!host) throw new OpsError('HOST_UNKNOWN', { host: name });
+    return {
+      name: host.name,
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      ...(host.hostKey === undefined ? {} : { hostKey: host.hostKey }),
+      ...(config.ssh.knownHostsFile === undefined ? {} : { knownHostsFile: config.ssh.knownHostsFile }),
+    };
+  };
+
   return {
     topology: cluster,
     fullNode() {
@@ -50,6 +85,14 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     minersWithRole(role: MinerRole) {
       return cluster.miners.filter((m) => m.roles.includes(role));
     },
-    async close() {},
+    runOnHost(host, argv, options) {
+      return sshExecutor().run(sshHost(host), argv, options);
+    },
+    probeTcp(address, timeoutMs) {
+      return probeTcp(address, timeoutMs);
+    },
+    async close() {
+      await ssh?.pool.close();
+    },
   };
 }

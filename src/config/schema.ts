@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { isOpsError } from '../core/errors.js';
 import { roles } from '../core/roles.js';
+import { parseApiInfo } from '../lotus/api-info.js';
 
 /**
  * The configuration file, as zod sees it after ${ENV} interpolation. Every object is strict: an unknown key is an
@@ -33,8 +35,11 @@ const minerSchema = z.strictObject({
   roles: z.array(z.enum(minerRoles)).min(1),
   /** The configured host this miner runs on, for what is only visible there (command line, sectorid file). */
   host: name.optional(),
-  /** LOTUS_MINER_PATH on that host; the sector counter keeps its `sectorid` file there. */
-  repoPath: z.string().default('~/.lotusminer'),
+  /**
+   * LOTUS_MINER_PATH on that host, absolute: the bot logs in as its own user, whose ~ is not the miner's. The sector
+   * counter keeps its `sectorid` file there.
+   */
+  repoPath: z.string().regex(/^\//, { error: 'must be an absolute path, e.g. /home/lotus/.lotusminer' }).optional(),
   /** The --sclisten address of the sector counter (required on the sector-counter miner). */
   sectorCounterListen: z
     .string()
@@ -175,6 +180,16 @@ export const configSchema = z
     };
     const hostNames = new Set(config.cluster.hosts.map((h) => h.name));
     const minerNames = new Set(config.cluster.miners.map((m) => m.name));
+    const checkApi = (value: string, kind: 'full' | 'miner', path: PropertyKey[]) => {
+      try {
+        parseApiInfo(value, kind);
+      } catch (error) {
+        // The message names the value's shape, never the token: the loader masks tokens, this must not leak them.
+        problem(path, isOpsError(error) ? String(error.params.detail ?? error.message) : 'not a lotus API address');
+      }
+    };
+    config.cluster.daemons.forEach((d, i) => checkApi(d.api, 'full', ['cluster', 'daemons', i, 'api']));
+    config.cluster.miners.forEach((m, i) => checkApi(m.api, 'miner', ['cluster', 'miners', i, 'api']));
     uniqueNames(problem, config.cluster.daemons, ['cluster', 'daemons']);
     uniqueNames(problem, config.cluster.miners, ['cluster', 'miners']);
     uniqueNames(problem, config.cluster.hosts, ['cluster', 'hosts']);

@@ -55,6 +55,15 @@ export interface CommandContext {
   progress(text: string): Promise<void>;
   /** The runtime's own services, for the built-in commands (/help, /approvals, /audit). */
   runtime: RuntimeFacade;
+  /** What commands remember between runs (e.g. the sectors a pledge created), kept in the store. */
+  journal: Journal;
+  /** The approval request this execution belongs to, when it is one. */
+  approvalId?: string;
+}
+
+export interface Journal {
+  append(kind: string, data: Record<string, unknown>): Promise<void>;
+  recent(kind: string, limit: number): Promise<Array<{ at: number; principal: string; approvalId: string | null; data: Record<string, unknown> }>>;
 }
 
 /** What built-in commands may ask of the runtime, without reaching into its internals. */

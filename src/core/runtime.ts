@@ -215,6 +215,7 @@ export class Runtime {
         voterCtx.correlationId,
         log,
         voterCtx.progress,
+        approval.id,
       );
       const result = await leaf.execute(ctx, plan);
       status = result.severity === 'error' || result.outcome === 'failed' ? 'failed' : 'succeeded';
@@ -331,8 +332,15 @@ export class Runtime {
     correlationId: string,
     log: Logger,
     progress: ((text: string) => Promise<void>) | undefined,
+    approvalId?: string,
   ): CommandContext {
+    const { store, clock } = this.options;
     return {
+      ...(approvalId === undefined ? {} : { approvalId }),
+      journal: {
+        append: (kind, data) => store.appendJournal({ at: clock.now(), kind, principal: principal.id, approvalId: approvalId ?? null, data }),
+        recent: (kind, limit) => store.recentJournal(kind, limit),
+      },
       principal,
       role,
       channel,

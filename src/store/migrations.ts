@@ -87,6 +87,21 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    version: 2,
+    name: 'journal of what commands did (e.g. pledged sector numbers)',
+    sql: `
+      CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        approval_id TEXT,
+        data_json TEXT NOT NULL
+      );
+      CREATE INDEX journal_kind ON journal (kind, seq);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

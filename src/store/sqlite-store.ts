@@ -9,6 +9,7 @@ import type {
   ApprovalStatus,
   AuditRecord,
   ExecutionRecord,
+  JournalEntry,
   NewApproval,
   NewAudit,
   SilenceRecord,
@@ -264,6 +265,24 @@ export class SqliteStore implements Store {
       outcome: row.outcome === null ? null : String(row.outcome),
       correlationId: row.correlation_id === null ? null : String(row.correlation_id),
       detail: JSON.parse(String(row.detail_json)) as Record<string, unknown>,
+    }));
+  }
+
+  async appendJournal(entry: Omit<JournalEntry, 'seq'>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO journal (at, kind, principal, approval_id, data_json) VALUES (?, ?, ?, ?, ?)')
+      .run(entry.at, entry.kind, entry.principal, entry.approvalId, JSON.stringify(entry.data));
+  }
+
+  async recentJournal(kind: string, limit: number): Promise<JournalEntry[]> {
+    const rows = this.db.prepare('SELECT * FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT ?').all(kind, limit) as Row[];
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      at: Number(row.at),
+      kind: String(row.kind),
+      principal: String(row.principal),
+      approvalId: row.approval_id === null ? null : String(row.approval_id),
+      data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
     }));
   }
 

@@ -107,6 +107,16 @@ export interface SilenceRecord {
   reason: string;
 }
 
+/** A fact a command wants to remember, e.g. the sector numbers a pledge created. */
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  kind: string;
+  principal: string;
+  approvalId: string | null;
+  data: Record<string, unknown>;
+}
+
 export interface Store {
   createApproval(request: NewApproval): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
@@ -121,6 +131,8 @@ export interface Store {
   markInterruptedExecutions(now: number): Promise<ExecutionRecord[]>;
   appendAudit(entry: NewAudit): Promise<AuditRecord>;
   queryAudit(filter: { principal?: string; command?: string; approvalId?: string; limit: number }): Promise<AuditRecord[]>;
+  appendJournal(entry: Omit<JournalEntry, 'seq'>): Promise<void>;
+  recentJournal(kind: string, limit: number): Promise<JournalEntry[]>;
   upsertAlertState(state: AlertStateRecord): Promise<void>;
   getAlertState(key: string): Promise<AlertStateRecord | undefined>;
   addSilence(silence: SilenceRecord): Promise<void>;

@@ -9,7 +9,7 @@ import { FakeClock } from '../../src/core/clock.js';
 import { defineDestructiveCommand, type ChannelRef, type CommandDefinition, type Principal } from '../../src/core/command.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { block, type Reply } from '../../src/core/reply.js';
-import { Runtime } from '../../src/core/runtime.js';
+import { Runtime, type RuntimeOptions } from '../../src/core/runtime.js';
 import { loadCommands } from '../../src/core/load-commands.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -68,6 +68,10 @@ export interface Harness {
   clock: FakeClock;
   state: { executions: number; gate?: Promise<void>; fail?: boolean };
   posted: Array<{ channel: ChannelRef; reply: Reply }>;
+  /** The runtime's posters, so that a platform adapter under test can register itself beside the recorder. */
+  posters: ChannelPosters;
+  /** The RBAC rules the runtime was built with, for adapters that read them (Slack reads user groups only if used). */
+  rbac: RuntimeOptions['rbac'];
   logLines: string[];
   dbPath: string;
   run(principal: Principal, line: string, where?: ChannelRef): Promise<Reply>;
@@ -84,11 +88,13 @@ const fakeCluster: ClusterServices = {
   miner: unused('miner'),
   findMiner: unused('miner'),
   minersWithRole: () => [],
+  runOnHost: unused('hosts'),
+  probeTcp: unused('network'),
   async close() {},
 };
 
 export async function createHarness(
-  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }> } = {},
+  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; extraCommands?: CommandDefinition[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }> } = {},
 ): Promise<Harness> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
   const clock = options.clock ?? new FakeClock();
@@ -104,20 +110,21 @@ export async function createHarness(
     },
   };
   posters.register(recorder);
-  const commands = [...(await loadCommands()), destroyCommand(state)];
+  const commands = [...(await loadCommands()), destroyCommand(state), ...(options.extraCommands ?? [])];
+  const rbac: Harness['rbac'] = {
+    roles: {
+      admin: [people.admin.id],
+      operator: [people.alice.id, people.bob.id, 'discord-role:777', ...(options.extraOperators ?? [])],
+      viewer: ['slack:*'],
+    },
+    approvals: options.approvals ?? {},
+    channels: options.channels ?? {},
+  };
   const runtime = new Runtime({
     commands,
     store,
     cluster: fakeCluster,
-    rbac: {
-      roles: {
-        admin: [people.admin.id],
-        operator: [people.alice.id, people.bob.id, 'discord-role:777', ...(options.extraOperators ?? [])],
-        viewer: ['slack:*'],
-      },
-      approvals: options.approvals ?? {},
-      channels: options.channels ?? {},
-    },
+    rbac,
     posters,
     log,
     clock,
@@ -129,6 +136,8 @@ export async function createHarness(
     clock,
     state,
     posted,
+    posters,
+    rbac,
     logLines: lines,
     dbPath,
     run(principal, line, where = channel) {

@@ -1,0 +1,47 @@
+import type { CommandContext } from '../../core/command.js';
+import { relativeTime } from '../../core/duration.js';
+import { isOpsError } from '../../core/errors.js';
+import { block, type Reply } from '../../core/reply.js';
+import { PLEDGE_JOURNAL } from './pledge-executor.js';
+
+/** `/pledge status`: the sectors the bot pledged recently and the state each is in now. */
+export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<Reply> {
+  const entries = await ctx.journal.recent(PLEDGE_JOURNAL, limit);
+  if (entries.length === 0) return { title: 'No pledges by the bot yet', severity: 'info', blocks: [] };
+  const rows: string[][] = [];
+  const byMiner = new Map<string, Array<{ sector: number; at: number; approvalId: string | null }>>();
+  for (const entry of entries) {
+    const miner = String(entry.data.miner);
+    const sectors = Array.isArray(entry.data.sectors) ? (entry.data.sectors as number[]) : [];
+    const list = byMiner.get(miner) ?? [];
+    for (const sector of sectors) list.push({ sector, at: entry.at, approvalId: entry.approvalId });
+    byMiner.set(miner, list);
+  }
+  const unreachable: string[] = [];
+  for (const [miner, sectors] of byMiner) {
+    let states: Array<{ state: string; lastErr: string }>;
+    try {
+      // One batch per miner: a status check of 50 sectors is one round trip.
+      const api = ctx.cluster.miner(miner);
+      const results = await api.rpc.batch(sectors.map((s) => api.request('SectorsStatus', [s.sector, false])));
+      states = results.map((r) => (r.ok ? { state: r.value.State, lastErr: r.value.LastErr } : { state: 'unknown', lastErr: r.error.message }));
+    } catch (error) {
+      unreachable.push(`${miner}: ${isOpsError(error) ? error.message : 'unexpected error'}`);
+      states = sectors.map(() => ({ state: 'unknown', lastErr: '' }));
+    }
+    sectors.forEach((s, i) => {
+      const st = states[i] as { state: string; lastErr: string };
+      rows.push([String(s.sector), miner, st.state, relativeTime(s.at, ctx.clock.now()), s.approvalId ?? '', st.lastErr.split('\n')[0] ?? '']);
+    });
+  }
+  const failed = rows.filter((r) => /Failed|FailedUnrecoverable/.test(r[2] ?? '')).length;
+  return {
+    title: `Sectors pledged by the bot (${rows.length})`,
+    severity: failed > 0 || unreachable.length > 0 ? 'warning' : 'info',
+    blocks: [
+      block.table(['sector', 'miner', 'state now', 'pledged', 'request', 'last error'], rows),
+      ...(failed > 0 ? [block.notice('warning', `${failed} sector(s) in a failed state.`)] : []),
+      ...unreachable.map((u) => block.notice('warning', u)),
+    ],
+  };
+}

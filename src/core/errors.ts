@@ -110,6 +110,47 @@ const catalogue = {
 
   // Chat platforms
   PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', user: true },
+  SLACK_BOT_TOKEN_REFUSED: {
+    message: 'Slack refused the bot token: {error}.',
+    hint: 'Set slack.botToken to the Bot User OAuth Token (xoxb-…) from the app\'s "OAuth & Permissions" page; reinstall the app if the token was revoked.',
+    user: true,
+  },
+  SLACK_APP_TOKEN_REFUSED: {
+    message: 'Slack refused the app-level token for Socket Mode: {error}.',
+    hint: 'Set slack.appToken to an app-level token (xapp-…) with the connections:write scope ("Basic Information" → "App-Level Tokens"), and turn Socket Mode on in the app settings.',
+    user: true,
+  },
+  SLACK_NOT_IN_CHANNEL: {
+    message: 'The bot cannot post in Slack channel {channel}: {error}.',
+    hint: 'Invite the bot to the channel (/invite @lotus-chatops); for public channels the chat:write.public scope also works.',
+    user: true,
+  },
+  SLACK_MISSING_SCOPE: {
+    message: 'Slack {method} needs a scope the app lacks ({needed}).',
+    hint: 'Add it under "OAuth & Permissions" (config/slack-manifest.yaml lists every scope the bot uses) and reinstall the app.',
+    user: true,
+  },
+  SLACK_CALL_FAILED: { message: 'Slack {method} failed: {detail}.', user: true },
+  SLACK_LISTEN_FAILED: {
+    message: 'Cannot listen for Slack requests on port {port}: {detail}.',
+    hint: 'Another process may hold the port; change slack.port, or use Socket Mode (slack.mode: socket), which needs no port.',
+    user: true,
+  },
+  DISCORD_TOKEN_REFUSED: {
+    message: 'Discord refused the bot token ({detail}).',
+    hint: 'Set discord.token to the bot token from the Developer Portal (your application → Bot → Reset Token), without a "Bot " prefix.',
+    user: true,
+  },
+  DISCORD_COMMAND_INVALID: {
+    message: 'Command /{command} cannot be registered on Discord: {detail}.',
+    hint: 'Discord takes lower-case names of 1–32 letters, digits, "-" or "_", at most 25 options, subcommands or choices, and 4000 characters per command.',
+    user: true,
+  },
+  DISCORD_REGISTRATION_REFUSED: {
+    message: 'Discord refused to register the commands {scope}: {detail}.',
+    hint: 'Check discord.applicationId and discord.guildId, and that the bot was invited to the guild with the applications.commands scope.',
+    user: true,
+  },
 
   INTERNAL: { message: 'Something went wrong on our side.', user: false },
 } as const satisfies Record<string, CatalogueEntry>;

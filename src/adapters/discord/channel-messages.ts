@@ -1,0 +1,36 @@
+import { Routes, type REST } from 'discord.js';
+import { z } from 'zod';
+import type { DiscordMessage } from './render.js';
+
+/** A message edit: embeds replaced, components replaced when given and left as they are when not. */
+export interface MessageEdit {
+  embeds: DiscordMessage['embeds'];
+  components?: DiscordMessage['components'];
+}
+
+const created = z.looseObject({ id: z.string() });
+
+/**
+ * Channel messages over the bot's REST API, where no interaction token is involved: alerts and approval outcomes
+ * posted by the core, and answers whose 15-minute interaction token has run out. Rendered content never pings
+ * anyone; only the asker may be mentioned, by id.
+ */
+export class ChannelMessages {
+  constructor(private readonly rest: REST) {}
+
+  async post(channelId: string, message: DiscordMessage, mention?: { userId: string }): Promise<{ id: string }> {
+    const body = {
+      ...(mention ? { content: `<@${mention.userId}>` } : {}),
+      embeds: message.embeds,
+      components: message.components,
+      allowed_mentions: { parse: [], ...(mention ? { users: [mention.userId] } : {}) },
+    };
+    return created.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
+  }
+
+  async edit(channelId: string, messageId: string, edit: MessageEdit): Promise<void> {
+    await this.rest.patch(Routes.channelMessage(channelId, messageId), {
+      body: { ...edit, allowed_mentions: { parse: [] } },
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError } from 'discord.js';
+import { OpsError, isOpsError } from '../../core/errors.js';
+
+/**
+ * A failed Discord call as the operator should read it: a refused token, a refusal with Discord's own code and text,
+ * or the hop that could not be reached. Anything else keeps its message; the original is kept as the cause.
+ */
+export function discordError(error: unknown, where: { api: string; action: string }): OpsError {
+  if (isOpsError(error)) return error;
+  if (error instanceof DiscordAPIError) {
+    if (error.status === 401)
+      return new OpsError(
+        'DISCORD_TOKEN_REFUSED',
+        { detail: `HTTP 401 when ${where.action}: ${error.message}` },
+        { cause: error },
+      );
+    return new OpsError(
+      'PLATFORM_UNREACHABLE',
+      { platform: 'Discord', hop: `${where.action} at ${where.api}`, detail: discordApiDetail(error) },
+      { cause: error },
+    );
+  }
+  if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
+    return new OpsError('DISCORD_TOKEN_REFUSED', { detail: `HTTP 401 when ${where.action}` }, { cause: error });
+  }
+  // @discordjs/ws reports the gateway's close code 4004 as a plain Error with this text, and nothing else.
+  if (error instanceof Error && error.message === 'Authentication failed') {
+    return new OpsError(
+      'DISCORD_TOKEN_REFUSED',
+      { detail: 'the gateway closed with 4004, authentication failed' },
+      { cause: error },
+    );
+  }
+  const detail =
+    error instanceof HTTPError
+      ? `HTTP ${error.status} ${error.message}`
+      : error instanceof Error && error.name === 'AbortError'
+        ? 'no answer within the timeout'
+        : describe(error);
+  return new OpsError(
+    'PLATFORM_UNREACHABLE',
+    { platform: 'Discord', hop: `${where.action} at ${where.api}`, detail },
+    { cause: error },
+  );
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  const code = 'code' in error && typeof error.code === 'string' ? ` (${error.code})` : '';
+  return `${error.message}${code}${cause}`;
+}
+
+/** Discord's refusal in one line: status, Discord's error code and its text. */
+export function discordApiDetail(error: DiscordAPIError): string {
+  const code = typeof error.code === 'number' && error.code !== 0 ? `, code ${error.code}` : '';
+  // Discord always answers its own routes with a JSON error code; without one, something else answered.
+  const elsewhere =
+    code === '' && error.status === 404
+      ? " (not an answer of Discord's API: is discord.apiUrl the base up to /api?)"
+      : '';
+  return `HTTP ${error.status}${code}: ${error.message}${elsewhere}`;
+}

@@ -1,0 +1,118 @@
+import type { Logger } from '../../core/logger.js';
+import type { Reply } from '../../core/reply.js';
+import { escapeMrkdwn, renderReply, type SlackMessage } from './render.js';
+import type { ResponseUrl } from './response-url.js';
+import type { SlackPoster } from './slack-poster.js';
+
+export interface DeliveryTarget {
+  channelId: string;
+  /** Who asked: named when their answer was shown to them alone. */
+  userId: string;
+  /** What they typed, e.g. `/deadlines all`. */
+  what: string;
+  respond: ResponseUrl;
+  /** A message of ours (the progress message) that the first part of the answer replaces. */
+  replaceTs?: string;
+}
+
+/**
+ * Where each part of an answer goes:
+ * - for the asker only (an error about their input): ephemeral, through response_url;
+ * - an approval request: a channel message from chat.postMessage (ephemeral messages can be clicked only by the
+ *   asker, and its timestamp is what the buttons later update), falling back to an in-channel response_url post;
+ * - anything else: an in-channel response_url post, which works even where the bot is not a member, or the progress
+ *   message updated in place.
+ * A part that cannot be posted either way is reported to the asker, never dropped in silence.
+ */
+export async function deliverReply(
+  poster: SlackPoster,
+  target: DeliveryTarget,
+  reply: Reply,
+  log: Logger,
+): Promise<void> {
+  const messages = renderReply(reply);
+  if (reply.ephemeral) {
+    if (target.replaceTs) {
+      const ended = `${escapeMrkdwn(target.what)}: ended; the answer was shown to <@${target.userId}> only.`;
+      await poster
+        .update(target.channelId, target.replaceTs, {
+          text: ended,
+          blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ended }] }],
+        })
+        .catch((error: unknown) => log.info({ err: error }, 'could not close the progress message'));
+    }
+    await sendAll(
+      messages,
+      (m) => target.respond.send({ response_type: 'ephemeral', text: m.text, blocks: m.blocks }),
+      target,
+      log,
+    );
+    return;
+  }
+  const viaChat = async (m: SlackMessage, index: number): Promise<void> => {
+    if (index === 0 && target.replaceTs) await poster.update(target.channelId, target.replaceTs, m);
+    else await poster.postMessage(target.channelId, m);
+  };
+  const viaResponseUrl = (m: SlackMessage): Promise<void> =>
+    target.respond.send({ response_type: 'in_channel', text: m.text, blocks: m.blocks });
+  const chatFirst = target.replaceTs !== undefined || (reply.actions?.length ?? 0) > 0;
+  await sendAll(
+    messages,
+    async (m, index) => {
+      // The last response_url use is kept for telling the asker that something could not be posted.
+      const urlUsable = target.respond.remaining > 1;
+      if (chatFirst || !urlUsable) {
+        try {
+          await viaChat(m, index);
+        } catch (error) {
+          if (!urlUsable) throw error;
+          log.info(
+            { err: error, channel: target.channelId },
+            'chat.postMessage failed; answering through response_url',
+          );
+          await viaResponseUrl(m);
+        }
+        return;
+      }
+      try {
+        await viaResponseUrl(m);
+      } catch (error) {
+        log.info({ err: error }, 'response_url failed; answering through chat.postMessage');
+        await viaChat(m, index);
+      }
+    },
+    target,
+    log,
+  );
+}
+
+async function sendAll(
+  messages: SlackMessage[],
+  send: (message: SlackMessage, index: number) => Promise<void>,
+  target: DeliveryTarget,
+  log: Logger,
+): Promise<void> {
+  const failed: number[] = [];
+  let lastError: unknown;
+  for (const [index, message] of messages.entries()) {
+    try {
+      await send(message, index);
+    } catch (error) {
+      failed.push(index + 1);
+      lastError = error;
+    }
+  }
+  if (failed.length === 0) return;
+  log.error(
+    { err: lastError, parts: failed, of: messages.length, what: target.what },
+    'could not post (part of) an answer to Slack',
+  );
+  const detail = lastError instanceof Error ? lastError.message : String(lastError);
+  const text =
+    messages.length === 1
+      ? `The answer to ${target.what} could not be posted: ${detail}`
+      : `Part(s) ${failed.join(', ')} of ${messages.length} of the answer to ${target.what} were not posted: ${detail}`;
+  await target.respond
+    .send({ response_type: 'ephemeral', text: escapeMrkdwn(text) })
+    .catch((error: unknown) => log.error({ err: error }, 'could not tell the asker either'));
+}

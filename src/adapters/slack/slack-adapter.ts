@@ -1,0 +1,345 @@
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  webApi,
+  type AnyMiddlewareArgs,
+  type Receiver,
+  type SocketModeReceiverOptions,
+} from '@slack/bolt';
+import type { z } from 'zod';
+import type { configSchema } from '../../config/schema.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { OpsError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { RbacRules } from '../../core/rbac.js';
+import type { Runtime } from '../../core/runtime.js';
+import { ApprovalButtons } from './approval-buttons.js';
+import { boltLogger } from './bolt-logger.js';
+import {
+  defaultTimeoutMs,
+  slackClientOptions,
+  socketLinkRetryConfig,
+  type SlackFetch,
+  type SlackRetryOptions,
+} from './client-options.js';
+import { handleSlashCommand } from './command-handler.js';
+import { denyReasonCallbackId } from './deny-reason-modal.js';
+import { SlackIdentity } from './identity.js';
+import { RequestGuard } from './request-guard.js';
+import { ResponseUrl } from './response-url.js';
+import { startSignedHttpServer, type SignedHttpServer } from './signed-http-server.js';
+import { slackError } from './slack-error.js';
+import { blockActionSchema, slashCommandSchema, viewSubmissionSchema } from './slack-payloads.js';
+import { SlackPoster } from './slack-poster.js';
+
+export type SlackConfig = NonNullable<z.output<typeof configSchema>['slack']>;
+
+export interface SlackAdapterOptions {
+  runtime: Runtime;
+  /** The `slack` section of the configuration. */
+  config: SlackConfig;
+  /** The configuration's `rbac`: user groups are read from Slack only when a rule names a `slack-group:`. */
+  rbac: RbacRules;
+  log: Logger;
+  clock?: Clock;
+  /** Transport of every Web API call and response_url post (a proxy's fetch, a test's); default: global fetch. */
+  fetch?: SlackFetch;
+  /** undici dispatcher for the Socket Mode WebSocket (and for apps.connections.open when `fetch` is not given). */
+  dispatcher?: SocketModeReceiverOptions['dispatcher'];
+  /** Web API calls (defaults in client-options.ts: 2 retries, 10 s per attempt). */
+  retryConfig?: SlackRetryOptions;
+  /** The Socket Mode link's apps.connections.open (default: about 12 minutes of attempts). */
+  linkRetryConfig?: SlackRetryOptions;
+  /** socket-mode's clientPingTimeout: how long a pong may take, and the step of its reconnect delay (default 5 s). */
+  socketPingTimeoutMs?: number;
+  timeoutMs?: number;
+  /** HTTP mode: where to listen. Defaults to `config.port` on every interface. */
+  listen?: { port?: number; host?: string };
+  /** How long Slack user-group membership is cached. */
+  groupCacheTtlMs?: number;
+  /** How long `stop()` waits for commands still being answered. */
+  drainMs?: number;
+}
+
+export type SlackConnectionState =
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'disconnected'
+  | 'listening'
+  | 'stopped';
+
+export interface SlackAdapter {
+  /** Register with the app's ChannelPosters: approval outcomes and alerts for `slack:<channel>` go through it. */
+  poster: SlackPoster;
+  /** HTTP mode: the port listened on. */
+  port?: number;
+  /** The Socket Mode link (or HTTP listener) as last seen, since when; for /health and the alerts engine later. */
+  connection(): { state: SlackConnectionState; since: number; reconnects: number };
+  /** Stops taking requests, then waits (boundedly) for the ones being answered. */
+  stop(): Promise<void>;
+}
+
+const eventsPath = '/slack/events';
+
+/**
+ * The Slack adapter: a Bolt app that takes slash commands, Approve/Deny clicks and the Deny form, acknowledges each at
+ * once in one place, hands it to the runtime and renders the answer. It decides nothing itself.
+ *
+ * Socket Mode (the default) dials out to Slack and needs no public URL; HTTP mode listens on `config.port` at
+ * /slack/events and checks Slack's request signature, refusing future-dated and replayed requests too.
+ */
+export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
+  const { config, runtime } = options;
+  const log = options.log.child({ adapter: 'slack' });
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const settings = {
+    ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    timeoutMs,
+  };
+  const logger = boltLogger(log);
+  let state: SlackConnectionState = 'connecting';
+  let since = clock.now();
+  let reconnects = 0;
+  let stopping: Promise<void> | undefined;
+  const moveTo = (next: SlackConnectionState): void => {
+    if (next === state) return;
+    state = next;
+    since = clock.now();
+  };
+
+  let receiver: Receiver;
+  let httpReceiver: HTTPReceiver | undefined;
+  if (config.mode === 'socket') {
+    // socket-mode retries a token of the wrong kind for ever, so a start would hang instead of saying what is wrong.
+    if (!config.appToken?.startsWith('xapp-')) {
+      throw new OpsError('CONFIG_INVALID', {
+        count: 1,
+        detail: 'slack.appToken: Socket Mode needs an app-level token, which starts with xapp-',
+      });
+    }
+    const socketReceiver = new SocketModeReceiver({
+      appToken: config.appToken,
+      logger,
+      // Its own options object with its own policy: socket-mode writes into the object it is given, and without a
+      // policy it would write {retries: 100} into the options every listener's client is made from.
+      installerOptions: {
+        clientOptions: slackClientOptions({
+          ...settings,
+          retryConfig: options.linkRetryConfig ?? socketLinkRetryConfig,
+        }),
+      },
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.socketPingTimeoutMs ? { clientPingTimeout: options.socketPingTimeoutMs } : {}),
+      // Whatever failed, Slack gets its acknowledgement (and stops showing the user a timeout); the error is logged.
+      processEventErrorHandler: async ({ error }) => {
+        log.error({ err: error }, 'Bolt could not process a Slack request');
+        return true;
+      },
+    });
+    watchSocket(
+      socketReceiver,
+      log,
+      clock,
+      () => stopping !== undefined,
+      (next) => {
+        if (next === 'reconnecting') reconnects++;
+        moveTo(next);
+      },
+    );
+    receiver = socketReceiver;
+  } else {
+    if (!config.signingSecret) {
+      throw new OpsError('CONFIG_INVALID', {
+        count: 1,
+        detail: 'slack.signingSecret: HTTP mode needs the signing secret',
+      });
+    }
+    httpReceiver = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: eventsPath,
+      logger,
+      processBeforeResponse: false,
+    });
+    receiver = httpReceiver;
+  }
+
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    socketMode: config.mode === 'socket',
+    logger,
+    // Every Web API client Bolt builds (app.client and each listener's client) is made from these options.
+    clientOptions: slackClientOptions(settings),
+    deferInitialization: true,
+    convoStore: false,
+  });
+  app.client.on(webApi.WebClientEvent.RATE_LIMITED, (retryAfter: number, details: { url?: string }) => {
+    log.warn(
+      { retryAfterSeconds: retryAfter, url: details.url },
+      'Slack rate-limited a call; it is retried after the wait Slack asked for',
+    );
+  });
+  app.error(async (error) => {
+    log.error({ err: error }, 'error in the Slack adapter');
+  });
+
+  const fetch: SlackFetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const responseUrl = (url: string): ResponseUrl => new ResponseUrl(url, fetch, timeoutMs);
+  const poster = new SlackPoster(app.client);
+  const identity = new SlackIdentity({
+    client: app.client,
+    rbac: options.rbac,
+    clock,
+    log,
+    ...(options.groupCacheTtlMs === undefined ? {} : { ttlMs: options.groupCacheTtlMs }),
+  });
+  const buttons = new ApprovalButtons({ runtime, identity, poster, client: app.client, responseUrl, clock, log });
+  const deps = {
+    runtime,
+    identity,
+    poster,
+    responseUrl,
+    log,
+    ...(config.singleCommand ? { singleCommand: config.singleCommand } : {}),
+  };
+
+  const inFlight = new Set<Promise<unknown>>();
+  // The one place where Slack requests are acknowledged: first, before any work, for every kind, whether or not a
+  // listener matches and whatever it later does. Socket Mode never acknowledges on its own, and Slack shows the user
+  // a failure after 3 s without one. Events are acknowledged by Bolt itself.
+  app.use(async (args) => {
+    const ack = ackOf(args);
+    if (ack) await ack().catch((error: unknown) => log.warn({ err: error }, 'could not acknowledge a Slack request'));
+    const work = args.next();
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  });
+
+  app.command(/^\/.+/, async ({ body }) => {
+    const payload = slashCommandSchema.safeParse(body);
+    if (!payload.success) return unexpected(log, 'slash command', payload.error);
+    await handleSlashCommand(deps, payload.data);
+  });
+  app.action(/^(approve|deny):/, async ({ body }) => {
+    const payload = blockActionSchema.safeParse(body);
+    if (!payload.success) return unexpected(log, 'button click', payload.error);
+    await buttons.click(payload.data);
+  });
+  app.view(denyReasonCallbackId, async ({ body }) => {
+    const payload = viewSubmissionSchema.safeParse(body);
+    if (!payload.success) return unexpected(log, 'Deny form', payload.error);
+    await buttons.submitDenyReason(payload.data);
+  });
+
+  try {
+    await app.init();
+  } catch (error) {
+    throw slackError('auth.test', error, { token: 'bot' });
+  }
+
+  let server: SignedHttpServer | undefined;
+  if (httpReceiver && config.signingSecret) {
+    server = await startSignedHttpServer({
+      port: options.listen?.port ?? config.port,
+      ...(options.listen?.host ? { host: options.listen.host } : {}),
+      path: eventsPath,
+      guard: new RequestGuard({ signingSecret: config.signingSecret, now: () => clock.now() }),
+      handler: httpReceiver.requestListener,
+      log,
+    });
+    moveTo('listening');
+    log.info({ port: server.port, path: eventsPath }, 'Slack adapter listening (HTTP mode)');
+  } else {
+    try {
+      await app.start();
+    } catch (error) {
+      throw slackError('apps.connections.open', error, { token: 'app' });
+    }
+    log.info('Slack adapter connected (Socket Mode)');
+  }
+
+  return {
+    poster,
+    ...(server ? { port: server.port } : {}),
+    connection: () => ({ state, since, reconnects }),
+    stop: () => {
+      stopping ??= (async () => {
+        if (server) await server.close();
+        else await app.stop();
+        await drain(inFlight, options.drainMs ?? 10_000, log);
+        moveTo('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The ack function of every request that has one (not of events, which Bolt acknowledges itself). */
+function ackOf(args: AnyMiddlewareArgs): (() => Promise<void>) | undefined {
+  if (!('ack' in args) || typeof args.ack !== 'function') return undefined;
+  const ack = args.ack as () => Promise<void>;
+  return () => ack();
+}
+
+function unexpected(log: Logger, what: string, error: z.ZodError): void {
+  log.warn(
+    { issues: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+    `a ${what} from Slack had an unexpected shape; ignored`,
+  );
+}
+
+/**
+ * Follows the Socket Mode link. Slack refreshes it every few hours (and warns 10 s before); socket-mode then closes it
+ * and waits about 5 s before reconnecting, and a command sent in that gap is lost (the user sees dispatch_failed). The
+ * gap is logged when it opens and, with its length, when it closes.
+ */
+function watchSocket(
+  receiver: SocketModeReceiver,
+  log: Logger,
+  clock: Clock,
+  stopping: () => boolean,
+  onState: (state: SlackConnectionState) => void,
+): void {
+  let lostAt: number | undefined;
+  receiver.client.on('connected', () => {
+    if (lostAt !== undefined)
+      log.warn(
+        { gapMs: clock.now() - lostAt },
+        'Slack Socket Mode link is back; commands sent during the gap were lost',
+      );
+    lostAt = undefined;
+    onState('connected');
+  });
+  receiver.client.on('close', () => {
+    if (stopping() || lostAt !== undefined) return;
+    lostAt = clock.now();
+    log.warn(
+      'Slack Socket Mode link closed; it reconnects in a few seconds, and Slack cannot deliver commands until then',
+    );
+    onState('reconnecting');
+  });
+  receiver.client.on('reconnecting', () => log.debug('Slack Socket Mode: reconnecting'));
+  receiver.client.on('disconnected', () => onState('disconnected'));
+}
+
+async function drain(inFlight: Set<Promise<unknown>>, ms: number, log: Logger): Promise<void> {
+  if (inFlight.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+    timer.unref();
+  });
+  const result = await Promise.race([Promise.allSettled([...inFlight]), timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout')
+    log.warn({ pending: inFlight.size }, 'stopped while Slack requests were still being answered');
+}

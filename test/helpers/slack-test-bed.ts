@@ -1,0 +1,120 @@
+import { createHmac } from 'node:crypto';
+import {
+  startSlackAdapter,
+  type SlackAdapter,
+  type SlackAdapterOptions,
+} from '../../src/adapters/slack/slack-adapter.js';
+import { captureLog, createHarness, type Harness } from './runtime-harness.js';
+import { FakeResponseUrls } from './slack-fake-response-url.js';
+import { FakeSocketModeServer } from './slack-fake-socket-mode.js';
+import { FakeSlackWebApi } from './slack-fake-web-api.js';
+
+export interface SlackTestBedOptions {
+  mode?: 'socket' | 'http';
+  harness?: Parameters<typeof createHarness>[0];
+  userGroups?: FakeSlackWebApi['userGroups'];
+  singleCommand?: string;
+  adapter?: Partial<Omit<SlackAdapterOptions, 'runtime' | 'config' | 'rbac' | 'log'>>;
+  /** Changes to the adapter's `slack` configuration (tokens, mode …). */
+  config?: Partial<SlackAdapterOptions['config']>;
+  /** Runs before the adapter starts: script the fake Web API's answers to start-up calls. */
+  beforeStart?: (api: FakeSlackWebApi) => void;
+}
+
+export interface SlackTestBed {
+  h: Harness;
+  api: FakeSlackWebApi;
+  socket: FakeSocketModeServer;
+  responses: FakeResponseUrls;
+  adapter: SlackAdapter;
+  logLines: string[];
+  signingSecret: string;
+  close(): Promise<void>;
+}
+
+export const signingSecret = 'test-signing-secret-8f2a';
+
+/**
+ * The real Bolt app of the adapter, started against loopback fakes of Slack's Web API, Socket Mode server and
+ * response_url endpoints, over a runtime with a real SQLite store. `close` stops the app first, then the fakes.
+ */
+export async function startSlackTestBed(options: SlackTestBedOptions = {}): Promise<SlackTestBed> {
+  const mode = options.mode ?? 'socket';
+  const [api, socket, responses] = await Promise.all([
+    FakeSlackWebApi.start(),
+    FakeSocketModeServer.start(),
+    FakeResponseUrls.start(),
+  ]);
+  api.socketUrl = socket.url;
+  api.userGroups = options.userGroups ?? [];
+  options.beforeStart?.(api);
+  const h = await createHarness(options.harness);
+  const { log, lines } = captureLog();
+  let adapter: SlackAdapter;
+  try {
+    adapter = await startSlackAdapter({
+      runtime: h.runtime,
+      config: {
+        enabled: true,
+        botToken: 'xoxb-test-bot-token',
+        appToken: 'xapp-test-app-token',
+        signingSecret,
+        mode,
+        port: 3000,
+        apiUrl: api.url,
+        ...(options.singleCommand ? { singleCommand: options.singleCommand } : {}),
+        ...options.config,
+      },
+      rbac: h.rbac,
+      log,
+      clock: h.clock,
+      // Retries without waiting keep the suite fast; the policy itself is what is under test.
+      retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 },
+      timeoutMs: 5_000,
+      listen: { port: 0, host: '127.0.0.1' },
+      ...options.adapter,
+    });
+  } catch (error) {
+    await Promise.all([api.close(), socket.close(), responses.close(), h.close()]);
+    throw error;
+  }
+  return {
+    h,
+    api,
+    socket,
+    responses,
+    adapter,
+    logLines: lines,
+    signingSecret,
+    async close() {
+      await adapter.stop();
+      // DEBUG_SLACK_LOG=1 prints the adapter's (and Bolt's) log of each test, for when one fails.
+      if (process.env.DEBUG_SLACK_LOG) for (const l of lines) process.stdout.write(l);
+      await Promise.all([api.close(), socket.close(), responses.close()]);
+      await h.close();
+    },
+  };
+}
+
+/** Slack's v0 signature of a request body at a timestamp (seconds). */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs a form body to the adapter's HTTP endpoint with the given signing headers. */
+export async function postSigned(
+  port: number,
+  body: string,
+  headers: { timestamp: number; signature: string },
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(headers.timestamp),
+      'x-slack-signature': headers.signature,
+    },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}

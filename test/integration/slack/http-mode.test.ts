@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/core/clock.js';
+import { slashCommand } from '../../helpers/slack-payload-builders.js';
+import {
+  postSigned,
+  signingSecret,
+  slackSignature,
+  startSlackTestBed,
+  type SlackTestBed,
+} from '../../helpers/slack-test-bed.js';
+
+let bed: SlackTestBed | undefined;
+afterEach(async () => {
+  await bed?.close();
+  bed = undefined;
+});
+
+/**
+ * Bolt's own check also compares the timestamp with the real time, so the test clock starts at the real time; every
+ * timestamp below is derived from it, and nothing waits.
+ */
+async function start(): Promise<SlackTestBed> {
+  bed = await startSlackTestBed({ mode: 'http', harness: { clock: new FakeClock(Date.now()) } });
+  return bed;
+}
+
+function helpBody(b: SlackTestBed, id: string): string {
+  return new URLSearchParams(
+    slashCommand({ command: '/help', user: 'UALICE', responseUrl: b.responses.url(id) }),
+  ).toString();
+}
+
+function nowSeconds(b: SlackTestBed): number {
+  return Math.floor(b.h.clock.now() / 1000);
+}
+
+async function signedHelp(
+  b: SlackTestBed,
+  id: string,
+  timestamp = nowSeconds(b),
+  secret = signingSecret,
+): Promise<{ status: number; text: string }> {
+  const body = helpBody(b, id);
+  return postSigned(b.adapter.port ?? 0, body, { timestamp, signature: slackSignature(secret, timestamp, body) });
+}
+
+/** How many times /help ran, from the audit trail. */
+async function helpRuns(b: SlackTestBed): Promise<number> {
+  return (await b.h.store.queryAudit({ command: 'help', limit: 50 })).filter((e) => e.event === 'command.run').length;
+}
+
+describe('the Slack adapter in HTTP mode', () => {
+  it('given a correctly signed slash command, when it is posted, then it is acked with 200 and answered', async () => {
+    const b = await start();
+    const response = await signedHelp(b, 'good');
+    expect(response).toEqual({ status: 200, text: '' });
+    const [post] = await b.responses.waitFor('good');
+    expect(post?.body.text).toBe(':information_source: Commands you may run');
+    expect(await helpRuns(b)).toBe(1);
+  });
+
+  it('given a wrong signature, when the request is posted, then it is refused with 401 and nothing runs', async () => {
+    const b = await start();
+    expect((await signedHelp(b, 'forged', nowSeconds(b), 'not-the-secret')).status).toBe(401);
+    await signedHelp(b, 'after');
+    await b.responses.waitFor('after');
+    expect(b.responses.postsTo('forged')).toEqual([]);
+    expect(await helpRuns(b)).toBe(1);
+    expect(b.logLines.some((l) => l.includes('"reason":"bad-signature"'))).toBe(true);
+  });
+
+  it('given a timestamp six minutes old, when the request is posted, then it is refused with 401', async () => {
+    const b = await start();
+    expect((await signedHelp(b, 'stale', nowSeconds(b) - 360)).status).toBe(401);
+    await signedHelp(b, 'after');
+    await b.responses.waitFor('after');
+    expect(b.responses.postsTo('stale')).toEqual([]);
+    expect(await helpRuns(b)).toBe(1);
+  });
+
+  it('given a timestamp six minutes in the future, when the request is posted, then it is refused with 401 (Bolt alone would accept it)', async () => {
+    const b = await start();
+    expect((await signedHelp(b, 'future', nowSeconds(b) + 360)).status).toBe(401);
+    await signedHelp(b, 'after');
+    await b.responses.waitFor('after');
+    expect(b.responses.postsTo('future')).toEqual([]);
+    expect(await helpRuns(b)).toBe(1);
+    expect(b.logLines.some((l) => l.includes('"reason":"future"'))).toBe(true);
+  });
+
+  it('given a signed request already accepted, when it is replayed, then the replay is refused with 401 and runs nothing', async () => {
+    const b = await start();
+    const timestamp = nowSeconds(b);
+    const body = helpBody(b, 'once');
+    const headers = { timestamp, signature: slackSignature(signingSecret, timestamp, body) };
+    expect((await postSigned(b.adapter.port ?? 0, body, headers)).status).toBe(200);
+    await b.responses.waitFor('once');
+    expect((await postSigned(b.adapter.port ?? 0, body, headers)).status).toBe(401);
+    await signedHelp(b, 'after');
+    await b.responses.waitFor('after');
+    expect(b.responses.postsTo('once')).toHaveLength(1);
+    expect(await helpRuns(b)).toBe(2);
+    expect(b.logLines.some((l) => l.includes('"reason":"replay"'))).toBe(true);
+  });
+
+  it("given Slack's unsigned SSL check, when it is posted, then it gets an empty 200 and reaches no command", async () => {
+    const b = await start();
+    const response = await fetch(`http://127.0.0.1:${b.adapter.port}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'ssl_check=1&token=x&command=%2Fhelp',
+    });
+    expect(response.status).toBe(200);
+    expect(await helpRuns(b)).toBe(0);
+  });
+});

@@ -5,6 +5,10 @@ import { checkConfigFile } from './cli/check-config.js';
 import { runDemo } from './cli/demo.js';
 import { resolveConfig } from './cli/resolve-config.js';
 import { TerminalAdapter } from './adapters/terminal/terminal-adapter.js';
+import { startDiscordAdapter } from './adapters/discord/discord-adapter.js';
+import { registerCommands } from './adapters/discord/register-commands.js';
+import { startSlackAdapter } from './adapters/slack/slack-adapter.js';
+import { loadCommands } from './core/load-commands.js';
 import { terminalPrincipal } from './adapters/terminal/identity.js';
 import { splitCommandLine } from './adapters/terminal/command-line.js';
 import { renderText } from './adapters/terminal/render.js';
@@ -19,6 +23,8 @@ Usage:
   lotus-chatops exec [--config FILE] [--as PRINCIPAL] "/command args"
                                                        run one command, print the reply
   lotus-chatops check-config --config FILE             validate a configuration file
+  lotus-chatops register-commands --config FILE [--global]
+                                                       register the Discord slash commands (guild, or global)
 
 Without --config, run and exec use lotus's own FULLNODE_API_INFO and MINER_API_INFO (one miner; you act as admin).
 Exit codes: 0 ok, 1 the command failed or was refused, 2 usage or configuration error.`;
@@ -32,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       as: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      global: { type: 'boolean' },
     },
   });
   if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || values.help) {
@@ -44,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return checkConfigFile(values.config, process.stdout);
     case 'demo':
       return runDemo({ as: values.as, input: process.stdin, output: process.stdout });
+    case 'register-commands':
+      return registerDiscordCommands(values.config, values.global === true);
     case 'exec':
       return exec(values.config, values.as, positionals.join(' '));
     case 'run':
@@ -89,6 +98,18 @@ async function run(configPath: string | undefined, as: string | undefined): Prom
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty: config.log.pretty });
   const app = await createApp(config, { log });
   const stops: Array<() => Promise<void> | void> = [];
+  if (config.slack?.enabled) {
+    const slack = await startSlackAdapter({ runtime: app.runtime, config: config.slack, rbac: config.rbac, log });
+    app.posters.register(slack.poster);
+    stops.push(async () => {
+      app.posters.unregister('slack');
+      await slack.stop();
+    });
+  }
+  if (config.discord?.enabled) {
+    const discord = await startDiscordAdapter({ config: config.discord, runtime: app.runtime, log, posters: app.posters });
+    stops.push(() => discord.stop());
+  }
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {
@@ -103,10 +124,28 @@ async function run(configPath: string | undefined, as: string | undefined): Prom
     terminalDone = terminal.start();
     stops.push(() => terminal.stop());
   }
-  log.info({ cluster: config.cluster.name, terminal: terminalWanted }, 'lotus-chatops started');
+  log.info(
+    { cluster: config.cluster.name, slack: config.slack?.enabled === true, discord: config.discord?.enabled === true, terminal: terminalWanted },
+    'lotus-chatops started',
+  );
   await waitForShutdown(terminalDone);
   for (const stop of stops) await stop();
   await shutdown(app);
+  return 0;
+}
+
+async function registerDiscordCommands(configPath: string | undefined, global: boolean): Promise<number> {
+  if (!configPath) return usageError('register-commands needs --config FILE');
+  const { config } = await resolveConfig(configPath, process.env);
+  if (!config.discord) return usageError('register-commands needs a discord section in the configuration');
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level });
+  const summary = await registerCommands({
+    config: config.discord,
+    commands: await loadCommands(),
+    ...(global ? { scope: 'global' as const } : {}),
+    log,
+  });
+  process.stdout.write(`${summary.text}\n`);
   return 0;
 }
 

@@ -1,5 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { terminalPrincipal } from '../adapters/terminal/identity.js';
+import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
+import { createApp } from '../app.js';
+import { loadConfigFile } from '../config/load-config.js';
+import { createLogger } from '../core/logger.js';
+import { packageRoot } from '../core/package-root.js';
+import { startSimulator, type SimulatedCluster } from '../simulator/start-simulator.js';
 
-export async function runDemo(_options: { as: string | undefined; input: Readable; output: Writable }): Promise<number> {
-  return 1;
+export interface DemoOptions {
+  as: string | undefined;
+  input: Readable;
+  output: Writable;
+  /** A simulator started by the caller (tests pass one on a fake clock). */
+  simulator?: SimulatedCluster;
+}
+
+/** The environment config/demo.yaml reads: the simulator's endpoints, with admin tokens, and a fresh store. */
+export function demoEnvironment(sim: SimulatedCluster, storePath: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { SIM_ACTOR: sim.actor, SIM_STORE_PATH: storePath };
+  for (const node of [...sim.fullNodes, ...sim.miners]) {
+    env[`SIM_${node.name.toUpperCase().replace(/-/g, '_')}_API_INFO`] = node.apiInfo;
+  }
+  env.SIM_SECTOR_COUNTER = `${sim.sectorCounter.host}:${sim.sectorCounter.port}`;
+  return env;
+}
+
+const banner = (clusterName: string) => `
+lotus-chatops demo: ${clusterName}, simulated on loopback (lotus JSON-RPC, ~150,000 sectors).
+You are terminal:alice (operator). Try:
+  /help                      what you may run
+  /deadlines                 WindowPoSt deadlines and what is at risk now
+  /deadlines deadline=3      one deadline's partitions
+  /pledge 2                  a pledge plan with pre-checks; it needs another operator's approval
+  as bob                     switch user (demo only), then /approvals approve ID
+  /pledge status             where the bot's sectors are now
+  /audit                     who did what
+exit to leave.`;
+
+/** `lotus-chatops demo`: the simulator, then the terminal adapter on config/demo.yaml. No tokens, no network. */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const sim = options.simulator ?? (await startSimulator());
+  const dir = mkdtempSync(join(tmpdir(), 'lotus-chatops-demo-'));
+  try {
+    const env = { ...process.env, ...demoEnvironment(sim, join(dir, 'demo.db')) };
+    const { config } = loadConfigFile(join(packageRoot(), 'config', 'demo.yaml'), env);
+    const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level });
+    const app = await createApp(config, { log });
+    const terminal = new TerminalAdapter({
+      runtime: app.runtime,
+      principal: terminalPrincipal(options.as ?? config.terminal.as),
+      input: options.input,
+      output: options.output,
+      banner: banner(config.cluster.name),
+      allowSwitchUser: true,
+    });
+    app.posters.register(terminal);
+    await terminal.start();
+    await app.close();
+    return 0;
+  } finally {
+    if (!options.simulator) await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -9,7 +9,10 @@ export function deadlinesReply(report: DeadlinesReport, options: { all: boolean;
   const found = verdicts(report);
   const severity = found.reduce<Severity>((worst, v) => (rank[v.severity] > rank[worst] ? v.severity : worst), 'success');
   const blocks: Block[] = [
-    ...found.sort((a, b) => rank[b.severity] - rank[a.severity]).map((v) => block.notice(v.severity, v.text)),
+    // Problems first; the rest keeps its natural order (the open deadline, then what comes next).
+    ...[...found.filter((v) => rank[v.severity] >= 2), ...found.filter((v) => rank[v.severity] < 2)]
+      .sort((a, b) => Math.min(rank[b.severity], 2) - Math.min(rank[a.severity], 2))
+      .map((v) => block.notice(v.severity, v.text)),
     block.fields(header(report)),
   ];
   if (options.deadline !== undefined) {

@@ -78,11 +78,9 @@ function interpolateEnv(doc: Document, env: NodeJS.ProcessEnv, lineCounter: Line
       const keyPath = pathOf(path, node);
       node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
         const value = env[name];
-        if (value !== undefined && value !== '') {
-          // Anything taken from the environment is treated as a secret: that is where secrets are meant to live.
-          registerSecret(value);
-          return value;
-        }
+        // Secrets are registered by the key they land in (registerSecretsIn), not here: an actor address or a
+        // listen address also comes from the environment and must stay readable.
+        if (value !== undefined && value !== '') return value;
         if (fallback !== undefined) return fallback;
         problems.push({
           path: keyPath,
@@ -173,19 +171,16 @@ function registerSecretsIn(value: unknown): void {
   if (value === null || typeof value !== 'object') return;
   for (const [key, inner] of Object.entries(value)) {
     if (typeof inner === 'string' && secretKeys.has(key)) registerSecret(inner);
-    if (typeof inner === 'string' && key === 'api') registerSecret(apiToken(inner));
+    if (typeof inner === 'string' && key === 'api') for (const token of apiTokens(inner)) registerSecret(token);
     registerSecretsIn(inner);
   }
 }
 
-/** The token part of lotus's TOKEN:MULTIADDR, without parsing the rest. */
-function apiToken(value: string): string | undefined {
-  return value
-    .split(',')
-    .map((part) => {
-      if (part.startsWith('/') || /^[a-z]+:\/\//.test(part)) return undefined;
-      const i = part.indexOf(':');
-      return i > 0 ? part.slice(0, i) : undefined;
-    })
-    .find((t) => t !== undefined);
+/** The token parts of lotus's TOKEN:MULTIADDR list, read leniently: the value may still be invalid here. */
+function apiTokens(value: string): string[] {
+  return value.split(',').flatMap((part) => {
+    if (part.startsWith('/') || /^[a-z]+:\/\//.test(part)) return [];
+    const i = part.indexOf(':');
+    return i > 0 ? [part.slice(0, i)] : [];
+  });
 }

@@ -5,6 +5,7 @@ import type { ChannelRef, Principal } from '../../core/command.js';
 import type { Reply } from '../../core/reply.js';
 import type { Runtime } from '../../core/runtime.js';
 import { splitCommandLine } from './command-line.js';
+import { terminalPrincipal } from './identity.js';
 import { renderText } from './render.js';
 
 export interface TerminalAdapterOptions {
@@ -14,6 +15,8 @@ export interface TerminalAdapterOptions {
   output: Writable;
   /** Greeting printed once, e.g. the demo's hints. */
   banner?: string;
+  /** `as NAME` switches the acting user: for the demo, where one person plays requester and approver. */
+  allowSwitchUser?: boolean;
 }
 
 const channel: ChannelRef = { platform: 'terminal', id: 'console', name: 'console' };
@@ -26,12 +29,15 @@ export class TerminalAdapter implements ChannelPoster {
   readonly platform = 'terminal';
   private rl: Interface | undefined;
   private closed: Promise<void> | undefined;
+  private principal: Principal;
 
-  constructor(private readonly options: TerminalAdapterOptions) {}
+  constructor(private readonly options: TerminalAdapterOptions) {
+    this.principal = options.principal;
+  }
 
   start(): Promise<void> {
     const { input, output, banner } = this.options;
-    this.rl = createInterface({ input, output, terminal: false, prompt: `${this.options.principal.id}> ` });
+    this.rl = createInterface({ input, output, terminal: false, prompt: `${this.principal.id}> ` });
     if (banner) output.write(`${banner}\n`);
     this.rl.prompt();
     const rl = this.rl;
@@ -59,13 +65,20 @@ export class TerminalAdapter implements ChannelPoster {
       this.stop();
       return;
     }
+    const switchTo = /^as\s+(\S+)$/.exec(trimmed);
+    if (switchTo && this.options.allowSwitchUser) {
+      this.principal = terminalPrincipal(switchTo[1]);
+      this.rl?.setPrompt(`${this.principal.id}> `);
+      this.options.output.write(`You are now ${this.principal.id}.\n`);
+      return;
+    }
     const parsed = splitCommandLine(trimmed);
     if (!parsed) {
       this.options.output.write('Type a command such as /help, /deadlines or /pledge 1 (exit to leave).\n');
       return;
     }
     const reply = await this.options.runtime.dispatch({
-      principal: this.options.principal,
+      principal: this.principal,
       channel,
       command: parsed.command,
       text: parsed.text,

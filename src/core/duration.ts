@@ -28,6 +28,6 @@ export function formatDuration(ms: number): string {
 /** "in 12 min" / "3 min ago", relative to now. */
 export function relativeTime(at: number, now: number): string {
   const delta = at - now;
-  if (Math.abs(delta) < 30_000) return 'now';
+  if (Math.abs(delta) < 1_000) return 'now';
   return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
 }

@@ -1,0 +1,118 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { renderText } from '../../../src/adapters/terminal/render.js';
+import type { Config } from '../../../src/config/schema.js';
+import type { Reply } from '../../../src/core/reply.js';
+import { requestIdOf } from '../../helpers/runtime-harness.js';
+import { startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { describeWithSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
+
+let sshd: TestSshd;
+let s: SimApp;
+
+function check(reply: Reply, label: string) {
+  for (const b of reply.blocks) if (b.kind === 'checks') return b.checks.find((c) => c.label === label);
+  return undefined;
+}
+
+/** The demo cluster with the seal-miner and the sector counter on one host reached over the real sshd. */
+function withHost(repo: string) {
+  return (config: Config) => {
+    config.ssh.privateKeyPath = sshd.clientKeyPath;
+    config.cluster.hosts.push({
+      name: 'miner-host',
+      address: sshd.address,
+      port: sshd.port,
+      user: sshd.user,
+      hostKey: sshd.hostKeyFingerprint,
+      workers: [],
+    });
+    const [counter, , seal] = config.cluster.miners;
+    Object.assign(counter as object, { host: 'miner-host', repoPath: repo });
+    Object.assign(seal as object, { host: 'miner-host', forkCommands: true });
+  };
+}
+
+describeWithSshd('/pledge with the fork commands over SSH', () => {
+  beforeAll(async () => {
+    sshd = await startSshd();
+    // A stand-in for the fork's lotus-miner: records its argv and the API info it was given, prints what it did.
+    await sshd.program(
+      'lotus-miner',
+      `#!/bin/sh
+printf '%s\\n' "$@" > "${sshd.scratchDir}/argv"
+printf '%s' "$MINER_API_INFO" > "${sshd.scratchDir}/api-info"
+tr '\\0' ' ' < /proc/$PPID/cmdline > "${sshd.scratchDir}/parent-cmdline"
+tr '\\0' ' ' < /proc/$$/cmdline > "${sshd.scratchDir}/own-cmdline"
+echo "Created CC sector: 20001"
+echo "Created CC sector: 20002"
+`,
+    );
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  async function repoWithSectorId(value: string): Promise<string> {
+    const repo = join(sshd.scratchDir, `repo-${value}`);
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'sectorid'), `${value}\n`);
+    return repo;
+  }
+
+  it('given mode=fill, when approved, then lotus-miner sectors mypledge runs on the miner host with the API info on stdin', async () => {
+    const repo = await repoWithSectorId('50000000');
+    s = await startSimApp({ scenario: 'small', configure: withHost(repo) });
+    const plan = await s.run('alice', '/pledge mode=fill');
+    const text = renderText(plan);
+    expect(text).toContain('How:                   lotus-miner sectors mypledge on miner-host');
+    expect(check(plan, 'Sector numbers')).toEqual({
+      status: 'pass',
+      label: 'Sector numbers',
+      detail: 'counter at 50000000 on miner-host; next 50000001 is free on chain',
+    });
+    const done = await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+    expect(done.title).toBe('lotus-miner sectors mypledge ran on miner-host');
+    expect(renderText(done)).toMatch(/Sectors seen in the output:\s+20001, 20002/);
+    expect(await readFile(join(sshd.scratchDir, 'argv'), 'utf8')).toBe('sectors\nmypledge\n');
+    const apiInfo = await readFile(join(sshd.scratchDir, 'api-info'), 'utf8');
+    expect(apiInfo).toBe(s.config.cluster.miners[2]?.api);
+    // The token travelled on stdin, never on a command line that `ps` would show (ours, or the timeout wrapper's).
+    const token = apiInfo.split(':')[0] as string;
+    const parent = await readFile(join(sshd.scratchDir, 'parent-cmdline'), 'utf8');
+    expect(parent).toMatch(/^timeout /);
+    expect(parent).not.toContain(token);
+    expect(await readFile(join(sshd.scratchDir, 'own-cmdline'), 'utf8')).not.toContain(token);
+    const status = renderText(await s.run('victor', '/pledge status'));
+    expect(status).toMatch(/\n20001\s+seal-miner/);
+  });
+
+  it('given mode=per-worker, then it runs mypledgeonce', async () => {
+    const repo = await repoWithSectorId('50000000');
+    s = await startSimApp({ scenario: 'small', configure: withHost(repo) });
+    const plan = await s.run('alice', '/pledge mode=per-worker');
+    await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+    expect(await readFile(join(sshd.scratchDir, 'argv'), 'utf8')).toBe('sectors\nmypledgeonce\n');
+  });
+
+  it("given the counter's sectorid below numbers already on chain, then the plan is blocked as a collision", async () => {
+    const repo = await repoWithSectorId('5');
+    s = await startSimApp({ scenario: 'small', configure: withHost(repo) });
+    const plan = await s.run('alice', '/pledge 1');
+    expect(plan.outcome).toBe('refused');
+    expect(check(plan, 'Sector numbers')?.detail).toBe(
+      "collision: the counter's next number 6 (sectorid 5 on miner-host) is already allocated on chain; raise sectorid above every allocated number",
+    );
+  });
+
+  it('given an unreadable sectorid, then the check warns with the reason instead of guessing', async () => {
+    s = await startSimApp({ scenario: 'small', configure: withHost(join(sshd.scratchDir, 'no-such-repo')) });
+    const plan = await s.run('alice', '/pledge 1');
+    expect(check(plan, 'Sector numbers')?.status).toBe('warn');
+    expect(check(plan, 'Sector numbers')?.detail).toMatch(/cannot read the counter's sectorid on miner-host: .*No such file/);
+  });
+});

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { executePledge } from '../src/cluster/pledge/pledge-executor.js';
 import { planPledge, type PledgePlanData } from '../src/cluster/pledge/pledge-planner.js';
-import { pledgePlanReply } from '../src/cluster/pledge/pledge-reply.js';
-import { pledgeStatus } from '../src/cluster/pledge/pledge-status.js';
+import { pledgePlanReply, scheduleStartedReply } from '../src/cluster/pledge/pledge-reply.js';
+import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-scheduler.js';
+import { pledgeStatus, stopSchedules } from '../src/cluster/pledge/pledge-status.js';
 import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/core/command.js';
+import { parseDuration } from '../src/core/duration.js';
 
 /** More than this in one request is almost certainly a typo; a real bulk pledge is a schedule or several requests. */
 const MAX_SECTORS = 1000;
@@ -19,19 +21,26 @@ export default defineGroup({
   description: 'Start sealing committed-capacity sectors, with pre-checks and approval',
   defaultSubcommand: 'start',
   subcommands: [
-    defineDestructiveCommand<{ count?: number; mode: 'single' | 'per-worker' | 'fill'; miner?: string }, PledgePlanData>({
+    defineDestructiveCommand<{ count?: number; mode: 'single' | 'per-worker' | 'fill'; miner?: string; every?: number }, PledgePlanData>({
       name: 'start',
       description: 'Pledge sectors: single (count × PledgeSector), per-worker (mypledgeonce) or fill (mypledge)',
       options: [
         { name: 'count', type: 'integer', description: 'Sectors to pledge in mode single (default 1)', positional: true },
         { name: 'mode', type: 'string', description: 'single, per-worker or fill', choices: ['single', 'per-worker', 'fill'] },
         { name: 'miner', type: 'string', description: 'Seal- or deal-miner (default: the seal-miner)' },
+        { name: 'every', type: 'duration', description: 'Repeat: a round every 15m, 1h, … until /pledge stop (one approval)' },
       ],
       args: z
         .strictObject({
           count: count.optional(),
           mode: z.enum(['single', 'per-worker', 'fill'], { error: 'mode must be single, per-worker or fill' }).default('single'),
           miner: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$|^[ft]0\d+$/, { error: 'give a configured miner name' }).optional(),
+          every: z
+            .string()
+            .regex(/^\d+(m|h)$/, { error: 'every must be minutes or hours, e.g. every=15m or every=2h' })
+            .transform(parseDuration)
+            .refine((ms) => ms >= 60_000 && ms <= 24 * 3_600_000, { error: 'every must be from 1m to 24h' })
+            .optional(),
         })
         .refine((a) => a.mode === 'single' || a.count === undefined, {
           error: 'count is computed from the workers in modes per-worker and fill; leave it out',
@@ -41,9 +50,24 @@ export default defineGroup({
       approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
       async plan(ctx, args) {
         const plan = await planPledge(ctx.cluster, args);
-        return { reply: pledgePlanReply(plan), data: plan.data, ...(plan.blocked ? { blocked: plan.blocked } : {}) };
+        const data = args.every === undefined ? plan.data : { ...plan.data, everyMs: args.every };
+        return { reply: pledgePlanReply({ ...plan, data }), data, ...(plan.blocked ? { blocked: plan.blocked } : {}) };
       },
-      execute: (ctx, plan) => executePledge(ctx, plan.data),
+      async execute(ctx, plan) {
+        if (plan.data.everyMs === undefined) return executePledge(ctx, plan.data);
+        const schedule = await ctx.schedules.create(PLEDGE_SCHEDULE, plan.data, plan.data.everyMs);
+        return scheduleStartedReply(schedule.id, plan.data);
+      },
+    }),
+    defineReadCommand<{ id?: string }>({
+      name: 'stop',
+      description: 'End a pledge schedule (every=…); without an id, the only one running',
+      options: [{ name: 'id', type: 'string', description: 'Schedule id, e.g. S1', positional: true }],
+      args: z.strictObject({ id: z.string().regex(/^[sS]\d{1,6}$/, { error: 'a schedule id looks like S1' }).optional() }),
+      // Stopping only ever reduces what the bot does: no approval needed.
+      role: 'operator',
+      destructive: false,
+      run: (ctx, args) => stopSchedules(ctx, args.id),
     }),
     defineReadCommand<{ limit: number }>({
       name: 'status',

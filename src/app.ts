@@ -1,4 +1,5 @@
 import { createClusterServices } from './cluster/create-cluster-services.js';
+import { PledgeScheduler } from './cluster/pledge/pledge-scheduler.js';
 import type { Config } from './config/schema.js';
 import { ChannelPosters } from './core/channel-poster.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -14,6 +15,10 @@ export interface App {
   runtime: Runtime;
   store: Store;
   posters: ChannelPosters;
+  /** Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules. */
+  startBackgroundWork(): void;
+  /** The schedule runner; tests tick it by hand on a fake clock. */
+  pledgeScheduler: PledgeScheduler;
   close(): Promise<void>;
 }
 
@@ -42,12 +47,18 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     clock,
   });
   await runtime.recover();
+  const pledgeScheduler = new PledgeScheduler({ store, cluster, posters, clock, log: options.log.child({ component: 'pledge-schedule' }) });
   return {
     config,
     runtime,
     store,
     posters,
+    pledgeScheduler,
+    startBackgroundWork() {
+      pledgeScheduler.start();
+    },
     async close() {
+      await pledgeScheduler.stop();
       await cluster.close();
       await store.close();
     },

@@ -58,6 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       allowSwitchUser: true,
     });
     app.posters.register(terminal);
+    app.startBackgroundWork();
     await terminal.start();
     await app.close();
     return 0;

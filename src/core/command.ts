@@ -57,8 +57,29 @@ export interface CommandContext {
   runtime: RuntimeFacade;
   /** What commands remember between runs (e.g. the sectors a pledge created), kept in the store. */
   journal: Journal;
+  /** Recurring work that one approval covers; the long-lived bot process runs it. */
+  schedules: ScheduleBook;
   /** The approval request this execution belongs to, when it is one. */
   approvalId?: string;
+}
+
+export interface ScheduleView {
+  id: string;
+  kind: string;
+  data: unknown;
+  intervalMs: number;
+  nextRunAt: number;
+  status: 'active' | 'paused' | 'stopped';
+  statusReason: string | null;
+  createdBy: string;
+  runs: number;
+}
+
+export interface ScheduleBook {
+  /** Starts recurring work in this context's channel; the first round is due at once. */
+  create(kind: string, data: unknown, intervalMs: number): Promise<ScheduleView>;
+  list(kind: string, includeStopped?: boolean): Promise<ScheduleView[]>;
+  stop(id: string): Promise<ScheduleView | undefined>;
 }
 
 export interface Journal {

@@ -1,5 +1,5 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
-import type { ApprovalRecord, Store, VoteOutcome } from '../store/store.js';
+import type { ApprovalRecord, ScheduleRecord, Store, VoteOutcome } from '../store/store.js';
 import type { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
 import {
@@ -13,6 +13,7 @@ import {
   type Plan,
   type Principal,
   type RuntimeFacade,
+  type ScheduleView,
 } from './command.js';
 import { newCorrelationId } from './correlation-id.js';
 import { parseDuration } from './duration.js';
@@ -341,6 +342,28 @@ export class Runtime {
         append: (kind, data) => store.appendJournal({ at: clock.now(), kind, principal: principal.id, approvalId: approvalId ?? null, data }),
         recent: (kind, limit) => store.recentJournal(kind, limit),
       },
+      schedules: {
+        create: async (kind, data, intervalMs) =>
+          scheduleView(
+            await store.createSchedule({
+              kind,
+              approvalId: approvalId ?? null,
+              dataJson: JSON.stringify(data),
+              intervalMs,
+              nextRunAt: clock.now(),
+              channelPlatform: channel.platform,
+              channelId: channel.id,
+              createdBy: principal.id,
+              createdAt: clock.now(),
+            }),
+          ),
+        list: async (kind, includeStopped = false) =>
+          (await store.listSchedules({ kind, ...(includeStopped ? {} : { statuses: ['active', 'paused'] }) })).map(scheduleView),
+        stop: async (id) => {
+          const stopped = await store.updateSchedule(id, { status: 'stopped', reason: `stopped by ${principal.id}`, by: principal.id, now: clock.now() });
+          return stopped ? scheduleView(stopped) : undefined;
+        },
+      },
       principal,
       role,
       channel,
@@ -446,6 +469,20 @@ function titleOf(code: string): string {
   if (code === 'FORBIDDEN' || code === 'CHANNEL_NOT_ALLOWED' || code === 'APPROVER_ROLE') return 'not allowed';
   if (code.startsWith('APPROVAL')) return 'approval';
   return 'failed';
+}
+
+function scheduleView(record: ScheduleRecord): ScheduleView {
+  return {
+    id: record.id,
+    kind: record.kind,
+    data: JSON.parse(record.dataJson) as unknown,
+    intervalMs: record.intervalMs,
+    nextRunAt: record.nextRunAt,
+    status: record.status,
+    statusReason: record.statusReason,
+    createdBy: record.createdBy,
+    runs: record.runs,
+  };
 }
 
 function channelOf(approval: ApprovalRecord): ChannelRef {

@@ -102,6 +102,29 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX journal_kind ON journal (kind, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'schedules: recurring work covered by one approval',
+    sql: `
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        approval_id TEXT,
+        data_json TEXT NOT NULL,
+        interval_ms INTEGER NOT NULL CHECK (interval_ms >= 60000),
+        next_run_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'stopped')),
+        status_reason TEXT,
+        channel_platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        runs INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX schedules_due ON schedules (kind, status, next_run_at);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -12,6 +12,9 @@ import type {
   JournalEntry,
   NewApproval,
   NewAudit,
+  NewSchedule,
+  ScheduleRecord,
+  ScheduleStatus,
   SilenceRecord,
   Store,
   Vote,
@@ -284,6 +287,106 @@ export class SqliteStore implements Store {
       approvalId: row.approval_id === null ? null : String(row.approval_id),
       data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
     }));
+  }
+
+  async createSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
+    const run = this.db.transaction(() => {
+      const count = this.db.prepare('SELECT COUNT(*) AS n FROM schedules').get() as Row;
+      // S1, S2, …: typed by hand in /pledge stop.
+      const id = `S${Number(count.n) + 1}`;
+      this.db
+        .prepare(
+          `INSERT INTO schedules (id, kind, approval_id, data_json, interval_ms, next_run_at, status, channel_platform, channel_id,
+             created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
+        )
+        .run(id, schedule.kind, schedule.approvalId, schedule.dataJson, schedule.intervalMs, schedule.nextRunAt, schedule.channelPlatform, schedule.channelId, schedule.createdBy, schedule.createdAt, schedule.createdAt);
+      this.audit({
+        at: schedule.createdAt,
+        principal: schedule.createdBy,
+        event: 'schedule.started',
+        command: schedule.kind,
+        approvalId: schedule.approvalId,
+        outcome: 'active',
+        correlationId: null,
+        detail: { schedule: id, intervalMs: schedule.intervalMs },
+      });
+      return id;
+    });
+    return this.scheduleById(run.immediate()) as ScheduleRecord;
+  }
+
+  async listSchedules(filter: { kind?: string; statuses?: ScheduleStatus[] }): Promise<ScheduleRecord[]> {
+    const statuses = filter.statuses ?? ['active', 'paused', 'stopped'];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM schedules WHERE status IN (${statuses.map(() => '?').join(',')}) ${filter.kind ? 'AND kind = ?' : ''} ORDER BY created_at`,
+      )
+      .all(...statuses, ...(filter.kind ? [filter.kind] : [])) as Row[];
+    return rows.map((row) => this.toSchedule(row));
+  }
+
+  async claimDueSchedules(kind: string, now: number): Promise<ScheduleRecord[]> {
+    const rows = this.db
+      .prepare(
+        `UPDATE schedules SET next_run_at = ? + interval_ms
+         WHERE kind = ? AND status IN ('active', 'paused') AND next_run_at <= ? RETURNING *`,
+      )
+      .all(now, kind, now) as Row[];
+    return rows.map((row) => this.toSchedule(row));
+  }
+
+  async updateSchedule(
+    id: string,
+    change: { status?: ScheduleStatus; reason?: string | null; ranOnce?: boolean; by: string; now: number },
+  ): Promise<ScheduleRecord | undefined> {
+    const run = this.db.transaction(() => {
+      const before = this.scheduleById(id);
+      if (!before || before.status === 'stopped') return before;
+      const status = change.status ?? before.status;
+      const reason = change.reason === undefined ? before.statusReason : change.reason;
+      this.db
+        .prepare('UPDATE schedules SET status = ?, status_reason = ?, runs = runs + ?, updated_at = ? WHERE id = ?')
+        .run(status, reason, change.ranOnce ? 1 : 0, change.now, id);
+      if (status !== before.status) {
+        this.audit({
+          at: change.now,
+          principal: change.by,
+          event: `schedule.${status === 'active' ? 'resumed' : status}`,
+          command: before.kind,
+          approvalId: before.approvalId,
+          outcome: status,
+          correlationId: null,
+          detail: { schedule: id, reason },
+        });
+      }
+      return this.scheduleById(id);
+    });
+    return run.immediate();
+  }
+
+  private scheduleById(id: string): ScheduleRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM schedules WHERE id = ?').get(id.toUpperCase()) as Row | undefined;
+    return row ? this.toSchedule(row) : undefined;
+  }
+
+  private toSchedule(row: Row): ScheduleRecord {
+    return {
+      id: String(row.id),
+      kind: String(row.kind),
+      approvalId: row.approval_id === null ? null : String(row.approval_id),
+      dataJson: String(row.data_json),
+      intervalMs: Number(row.interval_ms),
+      nextRunAt: Number(row.next_run_at),
+      status: row.status as ScheduleStatus,
+      statusReason: row.status_reason === null ? null : String(row.status_reason),
+      channelPlatform: String(row.channel_platform),
+      channelId: String(row.channel_id),
+      createdBy: String(row.created_by),
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      runs: Number(row.runs),
+    };
   }
 
   async upsertAlertState(state: AlertStateRecord): Promise<void> {

@@ -117,6 +117,28 @@ export interface JournalEntry {
   data: Record<string, unknown>;
 }
 
+export type ScheduleStatus = 'active' | 'paused' | 'stopped';
+
+/** Recurring work one approval covers (e.g. a pledge every 15 minutes), run by the long-lived bot process. */
+export interface ScheduleRecord {
+  id: string;
+  kind: string;
+  approvalId: string | null;
+  dataJson: string;
+  intervalMs: number;
+  nextRunAt: number;
+  status: ScheduleStatus;
+  statusReason: string | null;
+  channelPlatform: string;
+  channelId: string;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  runs: number;
+}
+
+export type NewSchedule = Omit<ScheduleRecord, 'id' | 'status' | 'statusReason' | 'updatedAt' | 'runs'>;
+
 export interface Store {
   createApproval(request: NewApproval): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
@@ -133,6 +155,15 @@ export interface Store {
   queryAudit(filter: { principal?: string; command?: string; approvalId?: string; limit: number }): Promise<AuditRecord[]>;
   appendJournal(entry: Omit<JournalEntry, 'seq'>): Promise<void>;
   recentJournal(kind: string, limit: number): Promise<JournalEntry[]>;
+  createSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
+  listSchedules(filter: { kind?: string; statuses?: ScheduleStatus[] }): Promise<ScheduleRecord[]>;
+  /**
+   * The schedules of a kind that are due, each moved to its next run time in the same step, so that two bot
+   * processes sharing the store never run one round twice.
+   */
+  claimDueSchedules(kind: string, now: number): Promise<ScheduleRecord[]>;
+  /** Sets status (and its reason); `ranOnce` counts a round. Audited. */
+  updateSchedule(id: string, change: { status?: ScheduleStatus; reason?: string | null; ranOnce?: boolean; by: string; now: number }): Promise<ScheduleRecord | undefined>;
   upsertAlertState(state: AlertStateRecord): Promise<void>;
   getAlertState(key: string): Promise<AlertStateRecord | undefined>;
   addSilence(silence: SilenceRecord): Promise<void>;

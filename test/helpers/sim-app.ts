@@ -22,6 +22,8 @@ export interface SimApp {
   clock: FakeClock;
   config: Config;
   logLines: string[];
+  /** Replies the bot posted to the test channel on its own (approval outcomes, schedule notices). */
+  posted: Reply[];
   run(who: string, line: string): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -40,7 +42,10 @@ export async function startSimApp(
   options.configure?.(config, sim);
   const { log, lines } = captureLog();
   const app = await createApp(config, { log, clock });
+  const posted: Reply[] = [];
+  app.posters.register({ platform: 'terminal', post: async (_channel, reply) => void posted.push(reply) });
   return {
+    posted,
     sim,
     app,
     clock,

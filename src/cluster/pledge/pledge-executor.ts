@@ -5,15 +5,20 @@ import type { PledgePlanData } from './pledge-planner.js';
 
 export const PLEDGE_JOURNAL = 'pledge';
 
+/** What a pledge needs to run: a command's context, or the scheduler's stand-in for one. */
+export type PledgeContext = Pick<CommandContext, 'cluster' | 'log' | 'progress'> & {
+  journal: Pick<CommandContext['journal'], 'append'>;
+};
+
 /**
  * Runs an approved pledge. `PledgeSector` calls go one at a time and stop at the first error: a write is never
  * retried, and whatever was done is reported with what was not. The fork's commands run once over SSH.
  */
-export async function executePledge(ctx: CommandContext, plan: PledgePlanData): Promise<Reply> {
+export async function executePledge(ctx: PledgeContext, plan: PledgePlanData): Promise<Reply> {
   return plan.via === 'fork-command' ? runForkCommand(ctx, plan) : pledgeViaApi(ctx, plan);
 }
 
-async function pledgeViaApi(ctx: CommandContext, plan: PledgePlanData): Promise<Reply> {
+async function pledgeViaApi(ctx: PledgeContext, plan: PledgePlanData): Promise<Reply> {
   const miner = ctx.cluster.miner(plan.miner);
   const created: number[] = [];
   let failure: string | undefined;
@@ -52,7 +57,7 @@ async function pledgeViaApi(ctx: CommandContext, plan: PledgePlanData): Promise<
   };
 }
 
-async function runForkCommand(ctx: CommandContext, plan: PledgePlanData): Promise<Reply> {
+async function runForkCommand(ctx: PledgeContext, plan: PledgePlanData): Promise<Reply> {
   const host = plan.host as string;
   const command = plan.forkCommand ?? 'mypledgeonce';
   await ctx.progress(`running lotus-miner sectors ${command} on ${host}`);

@@ -27,6 +27,8 @@ export interface PledgePlanData {
   via: 'api' | 'fork-command';
   forkCommand?: 'mypledgeonce' | 'mypledge';
   host?: string;
+  /** A schedule: this plan runs again every so many ms until stopped. */
+  everyMs?: number;
 }
 
 export interface PledgePlan {

@@ -1,13 +1,16 @@
 import type { CommandContext } from '../../core/command.js';
-import { relativeTime } from '../../core/duration.js';
-import { isOpsError } from '../../core/errors.js';
-import { block, type Reply } from '../../core/reply.js';
+import { formatDuration, relativeTime } from '../../core/duration.js';
+import { OpsError, isOpsError } from '../../core/errors.js';
+import { block, type Block, type Reply } from '../../core/reply.js';
 import { PLEDGE_JOURNAL } from './pledge-executor.js';
+import type { PledgePlanData } from './pledge-planner.js';
+import { PLEDGE_SCHEDULE } from './pledge-scheduler.js';
 
 /** `/pledge status`: the sectors the bot pledged recently and the state each is in now. */
 export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<Reply> {
   const entries = await ctx.journal.recent(PLEDGE_JOURNAL, limit);
-  if (entries.length === 0) return { title: 'No pledges by the bot yet', severity: 'info', blocks: [] };
+  const schedules = await schedulesBlocks(ctx);
+  if (entries.length === 0) return { title: 'No pledges by the bot yet', severity: 'info', blocks: schedules };
   const rows: string[][] = [];
   const byMiner = new Map<string, Array<{ sector: number; at: number; approvalId: string | null }>>();
   for (const entry of entries) {
@@ -42,6 +45,52 @@ export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<
       block.table(['sector', 'miner', 'state now', 'pledged', 'request', 'last error'], rows),
       ...(failed > 0 ? [block.notice('warning', `${failed} sector(s) in a failed state.`)] : []),
       ...unreachable.map((u) => block.notice('warning', u)),
+      ...schedules,
     ],
+  };
+}
+
+async function schedulesBlocks(ctx: CommandContext): Promise<Block[]> {
+  const schedules = await ctx.schedules.list(PLEDGE_SCHEDULE);
+  if (schedules.length === 0) return [];
+  return [
+    block.table(
+      ['schedule', 'miner', 'per round', 'every', 'status', 'rounds', 'next round', 'started by'],
+      schedules.map((s) => {
+        const data = s.data as PledgePlanData;
+        return [
+          s.id,
+          data.miner,
+          `${data.sectors} (${data.mode})`,
+          formatDuration(s.intervalMs),
+          s.status === 'paused' ? `paused: ${s.statusReason ?? ''}` : s.status,
+          String(s.runs),
+          relativeTime(s.nextRunAt, ctx.clock.now()),
+          s.createdBy,
+        ];
+      }),
+      'Pledge schedules',
+    ),
+  ];
+}
+
+/** `/pledge stop [id]`: ends one schedule; without an id, the only one running. */
+export async function stopSchedules(ctx: CommandContext, id: string | undefined): Promise<Reply> {
+  const running = await ctx.schedules.list(PLEDGE_SCHEDULE);
+  if (id === undefined && running.length !== 1) {
+    return {
+      title: running.length === 0 ? 'No pledge schedule is running' : 'Several pledge schedules are running: say which',
+      severity: running.length === 0 ? 'info' : 'warning',
+      outcome: running.length === 0 ? 'ok' : 'usage',
+      blocks: running.length === 0 ? [] : [block.list(running.map((s) => `${s.id}: ${(s.data as PledgePlanData).sectors} sector(s) every ${formatDuration(s.intervalMs)}, /pledge stop ${s.id}`))],
+    };
+  }
+  const target = id ?? (running[0] as { id: string }).id;
+  const stopped = await ctx.schedules.stop(target);
+  if (!stopped) throw new OpsError('INVALID_ARGUMENT', { detail: `No pledge schedule ${target.toUpperCase()}; /pledge status lists them.` });
+  return {
+    title: `Pledge schedule ${stopped.id} stopped`,
+    severity: 'success',
+    blocks: [block.text(`It ran ${stopped.runs} round(s). Sectors already started keep sealing.`)],
   };
 }

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoEnvironment } from '../../../src/cli/demo.js';
+import { startSimulator, type SimulatedCluster } from '../../../src/simulator/start-simulator.js';
+import { ensureBuilt, runCli } from '../../helpers/cli.js';
+
+let sim: SimulatedCluster;
+let configPath: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  ensureBuilt();
+  sim = await startSimulator({ scenario: 'small' });
+  const dir = mkdtempSync(join(tmpdir(), 'lcops-exec-'));
+  env = demoEnvironment(sim, join(dir, 'store.db'));
+  configPath = join(dir, 'bot.yaml');
+  // The demo configuration, with every terminal user an operator so that many people can vote.
+  writeFileSync(configPath, readFileSync('config/demo.yaml', 'utf8').replace('operator: [terminal:alice, terminal:bob]', "operator: ['terminal:*']"));
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+const exec = (as: string, line: string) => runCli(['exec', '--config', configPath, '--as', as, line], { env });
+
+function requestId(output: string): string {
+  const match = /Request id: (\w{6})/.exec(output);
+  if (!match) throw new Error(`no request id in:\n${output}`);
+  return match[1] as string;
+}
+
+describe('approvals across separate exec runs', () => {
+  it('given a pledge requested in one run, then the requester cannot approve it in another, and a second person can', async () => {
+    const requested = await exec('alice', '/pledge 1');
+    expect(requested.code).toBe(0);
+    const id = requestId(requested.stdout);
+
+    const self = await exec('alice', `/approvals approve ${id}`);
+    expect(self.code).toBe(1);
+    expect(self.stdout).toContain(`You requested ${id}; another person must approve it.`);
+
+    const listed = await exec('bob', '/approvals');
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+/pledge start\\s+terminal:alice`));
+
+    const approved = await exec('bob', `/approvals approve ${id}`);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('Pledged 1 sector(s) on seal-miner');
+  });
+
+  it('given six people approving in six processes at once, then the pledge runs exactly once', async () => {
+    const id = requestId((await exec('alice', '/pledge 1')).stdout);
+    sim.controls.resetRequestCounts();
+    const votes = await Promise.all(['bob', 'carol', 'dave', 'erin', 'frank', 'grace'].map((who) => exec(who, `/approvals approve ${id}`)));
+    const ran = votes.filter((v) => v.stdout.includes('Pledged 1 sector(s)'));
+    expect(ran).toHaveLength(1);
+    expect(votes.filter((v) => v.stdout.includes(`Approval request ${id} is already approved.`))).toHaveLength(5);
+    expect(sim.controls.requestCounts('seal-miner').PledgeSector).toBe(1);
+  });
+});

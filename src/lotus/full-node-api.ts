@@ -2,9 +2,10 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { parseApiInfo } from './api-info.js';
 import { WPOST_PERIOD_DEADLINES } from './deadline-math.js';
-import { checkArity, methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
+import { methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
+import { TypedApi } from './typed-api.js';
 import type { FullNodeMethodName } from './permissions.js';
-import { RpcClient, type CallOptions, type RpcClientOptions, type RpcRequest } from './rpc-client.js';
+import { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client.js';
 import {
   actorSchema,
   addressSchema,
@@ -77,33 +78,14 @@ export interface AllPartitionsOptions extends CallOptions {
 }
 
 /** Typed wrappers over the full-node API. Every State* call takes a tipset key; [] reads at the head. */
-export class FullNodeApi {
-  readonly rpc: RpcClient;
-
+export class FullNodeApi extends TypedApi<typeof fullNodeMethods> {
   constructor(rpc: RpcClient) {
-    this.rpc = rpc;
+    super(rpc, fullNodeMethods);
   }
 
   /** From a FULLNODE_API_INFO value (TOKEN:MULTIADDR, comma-separated for fail-over). */
   static fromApiInfo(apiInfo: string, options: Omit<RpcClientOptions, 'endpoints' | 'api'> = {}): FullNodeApi {
     return new FullNodeApi(new RpcClient({ ...options, endpoints: parseApiInfo(apiInfo, 'full'), api: 'full' }));
-  }
-
-  call<M extends FullNodeMethodName>(
-    method: M,
-    params: readonly unknown[],
-    options?: CallOptions,
-  ): Promise<FullNodeResult<M>> {
-    const spec: MethodSpec<FullNodeResult<M>> = fullNodeMethods[method] as never;
-    checkArity(method, spec, params);
-    return this.rpc.call(method, params, spec.result, { ...options, write: spec.write || options?.write === true });
-  }
-
-  /** A call to put in `rpc.batch([...])`. */
-  request<M extends FullNodeMethodName>(method: M, params: readonly unknown[]): RpcRequest<FullNodeResult<M>> {
-    const spec: MethodSpec<FullNodeResult<M>> = fullNodeMethods[method] as never;
-    checkArity(method, spec, params);
-    return this.rpc.request(method, params, spec.result, spec.write);
   }
 
   chainHead(options?: CallOptions) {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseApiInfo } from './api-info.js';
-import { checkArity, methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
+import { methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
+import { TypedApi } from './typed-api.js';
 import type { MinerMethodName } from './permissions.js';
-import { RpcClient, type CallOptions, type RpcClientOptions, type RpcRequest } from './rpc-client.js';
+import { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client.js';
 import {
   addressSchema,
   alertsSchema,
@@ -54,32 +55,14 @@ type Methods = typeof minerMethods;
 export type MinerResult<M extends MinerMethodName> = SpecResult<Methods[M]>;
 
 /** Typed wrappers over the lotus-miner API. */
-export class MinerApi {
-  readonly rpc: RpcClient;
-
+export class MinerApi extends TypedApi<typeof minerMethods> {
   constructor(rpc: RpcClient) {
-    this.rpc = rpc;
+    super(rpc, minerMethods);
   }
 
   /** From a MINER_API_INFO value (TOKEN:MULTIADDR). */
   static fromApiInfo(apiInfo: string, options: Omit<RpcClientOptions, 'endpoints' | 'api'> = {}): MinerApi {
     return new MinerApi(new RpcClient({ ...options, endpoints: parseApiInfo(apiInfo, 'miner'), api: 'miner' }));
-  }
-
-  call<M extends MinerMethodName>(
-    method: M,
-    params: readonly unknown[],
-    options?: CallOptions,
-  ): Promise<MinerResult<M>> {
-    const spec: MethodSpec<MinerResult<M>> = minerMethods[method] as never;
-    checkArity(method, spec, params);
-    return this.rpc.call(method, params, spec.result, { ...options, write: spec.write || options?.write === true });
-  }
-
-  request<M extends MinerMethodName>(method: M, params: readonly unknown[]): RpcRequest<MinerResult<M>> {
-    const spec: MethodSpec<MinerResult<M>> = minerMethods[method] as never;
-    checkArity(method, spec, params);
-    return this.rpc.request(method, params, spec.result, spec.write);
   }
 
   actorAddress(options?: CallOptions) {

@@ -53,19 +53,7 @@ export interface AuditRecord {
 
 export type NewAudit = Omit<AuditRecord, 'seq' | 'detail'> & { detail?: Record<string, unknown> };
 
-export interface NewApproval {
-  command: string;
-  argsJson: string;
-  planJson: string;
-  requestedBy: string;
-  channelPlatform: string;
-  channelId: string;
-  correlationId: string;
-  createdAt: number;
-  expiresAt: number;
-  requiredApprovals: number;
-  approverRole: string;
-}
+export type NewApproval = Omit<ApprovalRecord, 'id' | 'status' | 'decidedAt' | 'decidedBy' | 'denyReason' | 'approvedBy'>;
 
 export type VoteOutcome =
   | { kind: 'not-found'; id: string }

@@ -60,3 +60,20 @@ describe('approvals across separate exec runs', () => {
     expect(sim.controls.requestCounts('seal-miner').PledgeSector).toBe(1);
   });
 });
+
+describe('zero-config, like the lotus CLI', () => {
+  it('given only FULLNODE_API_INFO and MINER_API_INFO, then /deadlines works and the local user is admin', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lcops-home-'));
+    const result = await runCli(['exec', '/deadlines'], {
+      env: { FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'), MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'), HOME: home },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`WindowPoSt deadlines of ${sim.actor}`);
+    const audit = await runCli(['exec', '--as', 'someone', '/audit'], {
+      env: { FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'), MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'), HOME: home },
+    });
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain('/deadlines');
+  });
+});

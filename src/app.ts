@@ -7,6 +7,7 @@ import type { CommandDefinition } from './core/command.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
 import { Runtime } from './core/runtime.js';
+import type { HealthView } from './net/connection-health.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -29,6 +30,8 @@ export interface AppOptions {
   store?: Store;
   /** Defaults to every file in commands/. */
   commands?: readonly CommandDefinition[];
+  /** The chat platforms' connection health, for /health (`run` passes it; exec and demo have none). */
+  health?: HealthView;
 }
 
 /** Wires config → store, cluster services and runtime. Adapters are started by the caller (main.ts). */
@@ -45,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     posters,
     log: options.log,
     clock,
+    ...(options.health ? { health: options.health } : {}),
   });
   await runtime.recover();
   const pledgeScheduler = new PledgeScheduler({ store, cluster, posters, clock, log: options.log.child({ component: 'pledge-schedule' }) });

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createApp, type App } from './app.js';
-import { checkConfigFile } from './cli/check-config.js';
+import { checkConfigFile, probeConfigFile } from './cli/check-config.js';
 import { runDemo } from './cli/demo.js';
 import { resolveConfig } from './cli/resolve-config.js';
 import { TerminalAdapter } from './adapters/terminal/terminal-adapter.js';
-import { startDiscordAdapter } from './adapters/discord/discord-adapter.js';
 import { registerCommands } from './adapters/discord/register-commands.js';
-import { startSlackAdapter } from './adapters/slack/slack-adapter.js';
+import { makeRequestThrough } from './adapters/discord/rest-options.js';
+import { startChatPlatforms, type ChatPlatforms } from './cli/start-chat-platforms.js';
+import { systemClock } from './core/clock.js';
+import { parseDuration } from './core/duration.js';
+import { ConnectionHealth } from './net/connection-health.js';
+import { createPlatformTransport } from './net/platform-transport.js';
+import { proxySettings } from './net/proxy-settings.js';
 import { loadCommands } from './core/load-commands.js';
 import { terminalPrincipal } from './adapters/terminal/identity.js';
 import { splitCommandLine } from './adapters/terminal/command-line.js';
@@ -22,7 +27,8 @@ Usage:
   lotus-chatops run [--config FILE]                    start every configured adapter
   lotus-chatops exec [--config FILE] [--as PRINCIPAL] "/command args"
                                                        run one command, print the reply
-  lotus-chatops check-config --config FILE             validate a configuration file
+  lotus-chatops check-config --config FILE [--probe]   validate a configuration file; --probe also reaches
+                                                       Slack and Discord as the bot would (through the proxy)
   lotus-chatops register-commands --config FILE [--global]
                                                        register the Discord slash commands (guild, or global)
 
@@ -39,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       as: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       global: { type: 'boolean' },
+      probe: { type: 'boolean' },
     },
   });
   if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || values.help) {
@@ -48,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   switch (subcommand) {
     case 'check-config':
       if (!values.config) return usageError('check-config needs --config FILE');
-      return checkConfigFile(values.config, process.stdout);
+      return values.probe ? probeConfigFile(values.config, process.stdout) : checkConfigFile(values.config, process.stdout);
     case 'demo':
       return runDemo({ as: values.as, input: process.stdin, output: process.stdout });
     case 'register-commands':
@@ -96,20 +103,19 @@ async function run(configPath: string | undefined, as: string | undefined): Prom
   const resolved = await resolveConfig(configPath, process.env);
   const { config } = resolved;
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty: config.log.pretty });
-  const app = await createApp(config, { log });
+  // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
+  const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
+  const app = await createApp(config, { log, health });
   const stops: Array<() => Promise<void> | void> = [];
-  if (config.slack?.enabled) {
-    const slack = await startSlackAdapter({ runtime: app.runtime, config: config.slack, rbac: config.rbac, log });
-    app.posters.register(slack.poster);
-    stops.push(async () => {
-      app.posters.unregister('slack');
-      await slack.stop();
-    });
+  let chat: ChatPlatforms;
+  try {
+    // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
+    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
+  } catch (error) {
+    await shutdown(app);
+    throw error;
   }
-  if (config.discord?.enabled) {
-    const discord = await startDiscordAdapter({ config: config.discord, runtime: app.runtime, log, posters: app.posters });
-    stops.push(() => discord.stop());
-  }
+  stops.push(() => chat.stop());
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {
@@ -139,13 +145,21 @@ async function registerDiscordCommands(configPath: string | undefined, global: b
   const { config } = await resolveConfig(configPath, process.env);
   if (!config.discord) return usageError('register-commands needs a discord section in the configuration');
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level });
-  const summary = await registerCommands({
-    config: config.discord,
-    commands: await loadCommands(),
-    ...(global ? { scope: 'global' as const } : {}),
-    log,
-  });
-  process.stdout.write(`${summary.text}\n`);
+  // Through the configured proxy, like every other Discord call.
+  const timeoutMs = parseDuration(config.network.timeout);
+  const transport = createPlatformTransport(proxySettings(config.network, process.env), { log, connectTimeoutMs: timeoutMs });
+  try {
+    const summary = await registerCommands({
+      config: config.discord,
+      commands: await loadCommands(),
+      ...(global ? { scope: 'global' as const } : {}),
+      log,
+      rest: { timeoutMs, retries: config.network.retries, makeRequest: makeRequestThrough(transport.fetch) },
+    });
+    process.stdout.write(`${summary.text}\n`);
+  } finally {
+    await transport.close();
+  }
   return 0;
 }
 

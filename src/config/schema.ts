@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isOpsError } from '../core/errors.js';
 import { roles } from '../core/roles.js';
 import { parseApiInfo } from '../lotus/api-info.js';
+import { parseProxyUrl } from '../net/proxy-settings.js';
 
 /**
  * The configuration file, as zod sees it after ${ENV} interpolation. Every object is strict: an unknown key is an
@@ -125,6 +126,41 @@ const discordSchema = z.strictObject({
   apiUrl: z.string().url().optional(),
 });
 
+/**
+ * How the bot reaches the chat platforms (Slack, Discord): never lotus or SSH, which stay on the cluster's network.
+ * Without `proxy`, HTTPS_PROXY and NO_PROXY from the environment apply.
+ */
+const networkSchema = z.strictObject({
+  /** An http:// or https:// CONNECT proxy for all chat-platform traffic, credentials as http://USER:${PASSWORD}@HOST:PORT. */
+  proxy: z
+    .string()
+    .min(1)
+    .check((ctx) => {
+      try {
+        parseProxyUrl(ctx.value, 'network.proxy');
+      } catch (error) {
+        ctx.issues.push({ code: 'custom', input: undefined, message: error instanceof Error ? error.message.replace(/^network\.proxy /, '') : String(error) });
+      }
+    })
+    .optional(),
+  /** Hosts reached without the proxy (NO_PROXY syntax: example.com, .example.com, 10.0.0.0/8, host:port, *). */
+  noProxy: z.array(z.string().min(1)).optional(),
+  /** Each attempt of a platform call, and reaching the proxy or platform. */
+  timeout: duration.default('10s'),
+  /** Further attempts after a network error, a timeout or a 5xx; rate limits are waited out, not counted. */
+  retries: z.number().int().min(0).max(10).default(2),
+  health: z
+    .strictObject({
+      /** A platform unreachable for this long is announced on the other platform (and again when it is back). */
+      downAfter: duration.default('2m'),
+      /** Channels for those announcements, as platform:channel; a platform's outage goes only to the others. */
+      announce: z
+        .array(z.string().regex(/^(slack|discord):[A-Za-z0-9]+$/, { error: 'must be a channel such as slack:C0123 or discord:123456789012345678' }))
+        .default([]),
+    })
+    .prefault({}),
+});
+
 const terminalSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** The principal the terminal user acts as, e.g. terminal:alice. Defaults to terminal:$USER. */
@@ -167,6 +203,7 @@ export const configSchema = z
     store: z.strictObject({ path: z.string().min(1).default('./data/lotus-chatops.db') }).prefault({}),
     slack: slackSchema.optional(),
     discord: discordSchema.optional(),
+    network: networkSchema.prefault({}),
     terminal: terminalSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     log: z
@@ -239,4 +276,5 @@ export type MinerConfig = Config['cluster']['miners'][number];
 export type HostConfig = Config['cluster']['hosts'][number];
 export type WorkerConfig = HostConfig['workers'][number];
 export type DaemonConfig = Config['cluster']['daemons'][number];
+export type NetworkConfig = Config['network'];
 export type ApprovalRule = z.output<typeof approvalRule>;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ClusterServices } from '../cluster/cluster-services.js';
+import type { HealthView } from '../net/connection-health.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { Reply } from './reply.js';
@@ -61,6 +62,8 @@ export interface CommandContext {
   schedules: ScheduleBook;
   /** The approval request this execution belongs to, when it is one. */
   approvalId?: string;
+  /** The chat platforms' connection health (/health); absent where no platform adapter runs (exec, tests). */
+  health?: HealthView;
 }
 
 export interface ScheduleView {

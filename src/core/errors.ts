@@ -110,6 +110,31 @@ const catalogue = {
 
   // Chat platforms
   PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', user: true },
+  PLATFORM_DNS_FAILED: {
+    message: '{platform} is unreachable ({hop}): the name {host} does not resolve ({detail}).',
+    hint: 'Behind a firewall the chat platforms are reached through a proxy: set network.proxy (or HTTPS_PROXY); the proxy resolves their names itself.',
+    user: true,
+  },
+  PLATFORM_TLS_FAILED: {
+    message: '{platform} is unreachable ({hop}): TLS to {target} failed: {detail}.',
+    hint: 'A proxy that inspects TLS shows its own certificate: start the bot with NODE_EXTRA_CA_CERTS=/path/to/proxy-ca.pem.',
+    user: true,
+  },
+  PROXY_UNREACHABLE: {
+    message: '{platform} is unreachable ({hop}): cannot reach the proxy {proxy}: {detail}.',
+    hint: 'Check network.proxy (or HTTPS_PROXY), and that the proxy runs and accepts this host.',
+    user: true,
+  },
+  PROXY_REFUSED: {
+    message: '{platform} is unreachable ({hop}): the proxy {proxy} refused the tunnel to {target} ({detail}).',
+    hint: 'Ask for CONNECT to {target} to be allowed on the proxy; if that host is reached without the proxy, list it in network.noProxy.',
+    user: true,
+  },
+  PROXY_AUTH_FAILED: {
+    message: '{platform} is unreachable ({hop}): the proxy {proxy} wants valid credentials ({detail}).',
+    hint: 'Give them in network.proxy as http://USER:${PROXY_PASSWORD}@HOST:PORT (or in HTTPS_PROXY), with the password in the environment.',
+    user: true,
+  },
   SLACK_BOT_TOKEN_REFUSED: {
     message: 'Slack refused the bot token: {error}.',
     hint: 'Set slack.botToken to the Bot User OAuth Token (xoxb-…) from the app\'s "OAuth & Permissions" page; reinstall the app if the token was revoked.',

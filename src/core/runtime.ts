@@ -1,4 +1,5 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
+import type { HealthView } from '../net/connection-health.js';
 import type { ApprovalRecord, ScheduleRecord, Store, VoteOutcome } from '../store/store.js';
 import type { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
@@ -50,6 +51,8 @@ export interface RuntimeOptions {
   posters: ChannelPosters;
   log: Logger;
   clock: Clock;
+  /** The chat platforms' connection health, handed to commands as `ctx.health` (read-only). */
+  health?: HealthView;
 }
 
 interface Resolved {
@@ -338,6 +341,7 @@ export class Runtime {
     const { store, clock } = this.options;
     return {
       ...(approvalId === undefined ? {} : { approvalId }),
+      ...(this.options.health === undefined ? {} : { health: this.options.health }),
       journal: {
         append: (kind, data) => store.appendJournal({ at: clock.now(), kind, principal: principal.id, approvalId: approvalId ?? null, data }),
         recent: (kind, limit) => store.recentJournal(kind, limit),

@@ -29,6 +29,11 @@ export interface IdentifyPayload {
  */
 export class FakeDiscordGateway {
   readonly identifies: IdentifyPayload[] = [];
+  /** The gateway URL as READY names it for resuming (default the loopback URL): a name only a proxy resolves, say. */
+  advertisedUrl: string | undefined;
+  /** Connections accepted, resumes included. */
+  connections = 0;
+  readonly resumes: Array<{ session_id: string; seq: number }> = [];
   private readonly sockets = new Set<WebSocket>();
   private sequence = 0;
   private readyWaiters: Array<() => void> = [];
@@ -67,7 +72,20 @@ export class FakeDiscordGateway {
     await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
 
+  /** Resolves once `count` clients have identified (READY sent). */
+  identified(count: number): Promise<void> {
+    if (this.identifies.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.identifies.length >= count) resolve();
+        else this.readyWaiters.push(check);
+      };
+      this.readyWaiters.push(check);
+    });
+  }
+
   private accept(socket: WebSocket): void {
+    this.connections++;
     this.send(socket, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: 41_250 }, s: null, t: null });
     socket.on('message', (raw) => {
       const payload = JSON.parse(String(raw)) as { op: number; d: unknown };
@@ -77,6 +95,11 @@ export class FakeDiscordGateway {
           break;
         case GatewayOpcodes.Identify:
           this.identify(socket, payload.d as IdentifyPayload);
+          break;
+        case GatewayOpcodes.Resume:
+          // This fake keeps no sessions: a resume is refused as Discord refuses a stale one, and the client identifies.
+          this.resumes.push(payload.d as { session_id: string; seq: number });
+          this.send(socket, { op: GatewayOpcodes.InvalidSession, d: false, s: null, t: null });
           break;
         default:
           break;
@@ -104,7 +127,7 @@ export class FakeDiscordGateway {
       },
       guilds: this.options.guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: 'fake-session-1',
-      resume_gateway_url: this.url,
+      resume_gateway_url: this.advertisedUrl ?? this.url,
       shard: [0, 1],
       application: { id: this.options.applicationId, flags: 0 as ApplicationFlags, flags_new: '0' },
     };

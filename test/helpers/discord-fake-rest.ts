@@ -47,6 +47,10 @@ export class FakeDiscordRest {
   readonly requests: RecordedRequest[] = [];
   /** Where `GET /gateway/bot` sends the client: set to the fake gateway's URL. */
   gatewayUrl = 'ws://127.0.0.1:1';
+  /** While true, requests are taken and never answered: Discord behind a network that swallows them. */
+  hang = false;
+  /** Requests taken while hanging, as "METHOD path". */
+  readonly swallowed: string[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly failures: Failure[] = [];
   private readonly channelOfToken = new Map<string, string>();
@@ -117,6 +121,10 @@ export class FakeDiscordRest {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (this.hang) {
+      this.swallowed.push(`${req.method ?? 'GET'} ${decodeURIComponent(url.pathname)}`);
+      return;
+    }
     const request: RecordedRequest = {
       method: req.method ?? 'GET',
       path: decodeURIComponent(url.pathname),
@@ -148,6 +156,13 @@ export class FakeDiscordRest {
     const unauthorised = { status: 401, body: { message: '401: Unauthorized', code: 0 } };
     let match: RegExpExecArray | null;
 
+    if (method === 'GET' && path === '/api/v10/users/@me') {
+      if (!authorised) return unauthorised;
+      return {
+        status: 200,
+        body: { id: app, username: 'lotus-chatops', discriminator: '0', global_name: null, avatar: null, bot: true },
+      };
+    }
     if (method === 'GET' && path === '/api/v10/gateway/bot') {
       if (!authorised) return unauthorised;
       return {

@@ -1,8 +1,13 @@
-import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/discord-adapter.js';
+import {
+  startDiscordAdapter,
+  type DiscordAdapter,
+  type DiscordAdapterOptions,
+} from '../../src/adapters/discord/discord-adapter.js';
 import { FakeDiscordGateway } from './discord-fake-gateway.js';
 import { FakeDiscordRest, type RecordedRequest } from './discord-fake-rest.js';
 import { discordIds, discordToken, opsGuild } from './discord-interactions.js';
 import { newGate, reportCommand, slowCommand, type Gate } from './discord-test-commands.js';
+import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 
 /** The real adapter on the real discord.js client, against fakes of Discord's REST API and gateway on loopback. */
@@ -19,8 +24,19 @@ export interface DiscordTestBot {
   close(): Promise<void>;
 }
 
+export interface DiscordTestBotOptions {
+  /** Changes to the adapter's options (a transport, health, timeouts). */
+  adapter?: Partial<Omit<DiscordAdapterOptions, 'config' | 'runtime' | 'log'>>;
+  /**
+   * Host names the adapter sees instead of 127.0.0.1 for the REST API and the gateway (also in READY's resume URL):
+   * names only the test proxy resolves, so that the fakes can be reached through it and no other way.
+   */
+  hostNames?: { rest: string; gateway: string };
+}
+
 export async function startDiscordTestBot(
   harness: Omit<NonNullable<Parameters<typeof createHarness>[0]>, 'extraCommands'> = {},
+  options: DiscordTestBotOptions = {},
 ): Promise<DiscordTestBot> {
   const slow = { current: newGate() };
   const h = await createHarness({ ...harness, extraCommands: [slowCommand(slow), reportCommand()] });
@@ -30,7 +46,8 @@ export async function startDiscordTestBot(
     token: discordToken,
     guilds: [opsGuild()],
   });
-  rest.gatewayUrl = gateway.url;
+  rest.gatewayUrl = options.hostNames ? renamed(gateway.url, options.hostNames.gateway) : gateway.url;
+  if (options.hostNames) gateway.advertisedUrl = rest.gatewayUrl;
   const { log, lines } = captureLog();
   const adapter = await startDiscordAdapter({
     config: {
@@ -38,13 +55,14 @@ export async function startDiscordTestBot(
       token: discordToken,
       applicationId: discordIds.application,
       guildId: discordIds.guild,
-      apiUrl: rest.apiUrl,
+      apiUrl: options.hostNames ? renamed(rest.apiUrl, options.hostNames.rest) : rest.apiUrl,
     },
     runtime: h.runtime,
     log,
     posters: h.posters,
     clock: h.clock,
     rest: { retries: 0, timeoutMs: 5_000 },
+    ...options.adapter,
   });
   return {
     h,

@@ -12,6 +12,7 @@ import { block, type Reply } from '../../src/core/reply.js';
 import { Runtime, type RuntimeOptions } from '../../src/core/runtime.js';
 import { loadCommands } from '../../src/core/load-commands.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { HealthView } from '../../src/net/connection-health.js';
 
 /** Captures every log line as text, to assert on what the log says (and never says). */
 export function captureLog(): { log: Logger; lines: string[] } {
@@ -94,7 +95,7 @@ const fakeCluster: ClusterServices = {
 };
 
 export async function createHarness(
-  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; extraCommands?: CommandDefinition[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }> } = {},
+  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; extraCommands?: CommandDefinition[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }>; health?: HealthView } = {},
 ): Promise<Harness> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
   const clock = options.clock ?? new FakeClock();
@@ -128,6 +129,7 @@ export async function createHarness(
     posters,
     log,
     clock,
+    ...(options.health ? { health: options.health } : {}),
   });
   await runtime.recover();
   const harness: Harness = {

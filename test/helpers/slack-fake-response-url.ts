@@ -15,6 +15,8 @@ export interface ResponsePost {
 /** Slack's response_url endpoints on loopback: `url(id)` gives one per command or click; posts are recorded by id. */
 export class FakeResponseUrls {
   readonly posts: ResponsePost[] = [];
+  /** The host name in the URLs handed out (default 127.0.0.1): a name only the test proxy resolves, say. */
+  host: string | undefined;
   private readonly waiters: Array<{ id: string; count: number; resolve: (posts: ResponsePost[]) => void }> = [];
 
   private constructor(
@@ -37,7 +39,9 @@ export class FakeResponseUrls {
   }
 
   url(id: string): string {
-    return `${this.base}/respond/${encodeURIComponent(id)}`;
+    const base = new URL(this.base);
+    if (this.host) base.hostname = this.host;
+    return `${base.origin}/respond/${encodeURIComponent(id)}`;
   }
 
   postsTo(id: string): ResponsePost[] {

@@ -34,6 +34,11 @@ export class FakeSlackWebApi {
   /** What apps.connections.open answers: the fake Socket Mode server. */
   socketUrl = '';
   userGroups: Array<{ id: string; handle: string; users: string[] }> = [];
+  /** While true, requests are taken and never answered: Slack behind a network that swallows them. */
+  hang = false;
+  /** Requests taken while hanging, by method. */
+  readonly swallowed: string[] = [];
+  private readonly swallowWaiters: Array<{ method: string; resolve: () => void }> = [];
   private readonly scripted = new Map<string, ScriptedAnswer[]>();
   private readonly waiters: Waiter[] = [];
   private sequence = 0;
@@ -73,10 +78,24 @@ export class FakeSlackWebApi {
     });
   }
 
+  /** Resolves once a call of `method` has been swallowed while hanging. */
+  waitForSwallowed(method: string): Promise<void> {
+    if (this.swallowed.includes(method)) return Promise.resolve();
+    return new Promise((resolve) => this.swallowWaiters.push({ method, resolve }));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+    if (this.hang) {
+      this.swallowed.push(method);
+      for (const waiter of this.swallowWaiters.filter((w) => w.method === method)) {
+        this.swallowWaiters.splice(this.swallowWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+      return;
+    }
     const body = parseBody(req.headers['content-type'], Buffer.concat(chunks).toString());
     const scripted = this.scripted.get(method)?.shift();
     const answer = scripted ? (scripted.body ?? { ok: false, error: 'scripted' }) : this.answer(method, body);

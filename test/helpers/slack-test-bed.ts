@@ -8,6 +8,7 @@ import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 import { FakeResponseUrls } from './slack-fake-response-url.js';
 import { FakeSocketModeServer } from './slack-fake-socket-mode.js';
 import { FakeSlackWebApi } from './slack-fake-web-api.js';
+import { renamed } from './proxy-server.js';
 
 export interface SlackTestBedOptions {
   mode?: 'socket' | 'http';
@@ -19,6 +20,11 @@ export interface SlackTestBedOptions {
   config?: Partial<SlackAdapterOptions['config']>;
   /** Runs before the adapter starts: script the fake Web API's answers to start-up calls. */
   beforeStart?: (api: FakeSlackWebApi) => void;
+  /**
+   * Host names the adapter sees instead of 127.0.0.1 for the Web API, the Socket Mode link and response_url: names
+   * only the test proxy resolves, so that the fakes can be reached through it and no other way.
+   */
+  hostNames?: { api: string; socket: string; responses: string };
 }
 
 export interface SlackTestBed {
@@ -45,7 +51,8 @@ export async function startSlackTestBed(options: SlackTestBedOptions = {}): Prom
     FakeSocketModeServer.start(),
     FakeResponseUrls.start(),
   ]);
-  api.socketUrl = socket.url;
+  api.socketUrl = options.hostNames ? renamed(socket.url, options.hostNames.socket) : socket.url;
+  if (options.hostNames) responses.host = options.hostNames.responses;
   api.userGroups = options.userGroups ?? [];
   options.beforeStart?.(api);
   const h = await createHarness(options.harness);
@@ -61,7 +68,7 @@ export async function startSlackTestBed(options: SlackTestBedOptions = {}): Prom
         signingSecret,
         mode,
         port: 3000,
-        apiUrl: api.url,
+        apiUrl: options.hostNames ? renamed(api.url, options.hostNames.api) : api.url,
         ...(options.singleCommand ? { singleCommand: options.singleCommand } : {}),
         ...options.config,
       },

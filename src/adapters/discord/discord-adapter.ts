@@ -5,13 +5,15 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Runtime } from '../../core/runtime.js';
+import type { HealthReporter } from '../../net/connection-health.js';
+import type { PlatformTransport } from '../../net/platform-transport.js';
 import { ApprovalButtons } from './approval-buttons.js';
 import { botToken } from './bot-token.js';
 import { ChannelMessages } from './channel-messages.js';
 import { DiscordChannelPoster } from './discord-channel-poster.js';
 import { discordError } from './discord-error.js';
 import { defaultGatewayTuning, gatewayStrategy, type DiscordGatewayTuning } from './gateway-strategy.js';
-import { discordRestOptions, type DiscordConfig, type DiscordRestTuning } from './rest-options.js';
+import { discordRestOptions, makeRequestThrough, type DiscordConfig, type DiscordRestTuning } from './rest-options.js';
 import { SlashCommands } from './slash-commands.js';
 
 export interface DiscordAdapterOptions {
@@ -23,6 +25,13 @@ export interface DiscordAdapterOptions {
   clock?: Clock;
   rest?: DiscordRestTuning;
   gateway?: DiscordGatewayTuning;
+  /**
+   * How Discord is reached: through the configured proxy or directly (src/net/platform-transport.ts). REST calls go
+   * through its fetch, the gateway WebSocket through its gateway bridge.
+   */
+  transport?: PlatformTransport;
+  /** Where the gateway's state and failed calls are reported, for /health and outage announcements. */
+  health?: HealthReporter;
   /** How long `stop()` waits for interactions still being answered (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -44,16 +53,22 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const { config, runtime } = options;
   const log = options.log.child({ adapter: 'discord' });
   const clock = options.clock ?? systemClock;
-  const restOptions = discordRestOptions(config, options.rest);
+  const { transport, health } = options;
+  const makeRequest = transport ? observedRequest(transport, health) : undefined;
+  const restOptions = discordRestOptions(config, { ...options.rest, ...(makeRequest ? { makeRequest } : {}) });
+  const gateway: DiscordGatewayTuning = {
+    ...options.gateway,
+    ...(transport ? { connectVia: (url: string) => transport.gatewayUrl(url) } : {}),
+  };
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: restOptions,
-    ws: { buildStrategy: gatewayStrategy(options.gateway) },
+    ws: { buildStrategy: gatewayStrategy(gateway) },
     // Command output is shown, never acted on: no @everyone, role or user ping from rendered text.
     allowedMentions: { parse: [] },
   });
   const channelMessages = new ChannelMessages(client.rest);
-  const poster = new DiscordChannelPoster(channelMessages);
+  const poster = new DiscordChannelPoster(channelMessages, restOptions.api);
   const slash = new SlashCommands({ runtime, clock, log, channelMessages });
   const buttons = new ApprovalButtons({ runtime, clock, log, channelMessages });
 
@@ -75,15 +90,29 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   client.on(Events.InteractionCreate, onInteraction);
   client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
   client.on(Events.Warn, (message) => log.warn(message));
-  client.on(Events.ShardDisconnect, (event, shard) =>
-    log.warn({ code: event.code, shard }, 'Discord gateway disconnected and will not reconnect'),
-  );
   let stopping = false;
+  client.on(Events.ShardDisconnect, (event, shard) => {
+    log.warn({ code: event.code, shard }, 'Discord gateway disconnected and will not reconnect');
+    if (!stopping) health?.state('down', { hop: 'gateway', detail: `closed with code ${event.code}; not reconnecting` });
+  });
   // discord.js reports its own close at stop as a reconnect; only a real one is worth a line.
   client.on(Events.ShardReconnecting, (shard) => {
-    if (!stopping) log.info({ shard }, 'Discord gateway reconnecting');
+    if (stopping) return;
+    log.info({ shard }, 'Discord gateway reconnecting');
+    health?.state('reconnecting');
   });
-  client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'Discord gateway resumed'));
+  client.on(Events.ShardResume, (shard, replayed) => {
+    log.info({ shard, replayed }, 'Discord gateway resumed');
+    health?.state('connected');
+  });
+  client.on(Events.ShardReady, () => health?.state('connected'));
+  client.on(Events.ShardError, (error) => {
+    if (!stopping) health?.problem('gateway', transport?.lastFailure?.message ?? error.message);
+  });
+  // The gateway socket's failed hops (through the bridge) are otherwise seen by discord.js only as a reset.
+  transport?.onConnection((outcome) => {
+    if (!outcome.ok && !stopping) health?.problem('connection', outcome.error.message);
+  });
   client.rest.on(RESTEvents.RateLimited, (info) =>
     log.warn(
       { route: info.route, retryAfterMs: info.retryAfter, global: info.global },
@@ -96,6 +125,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     config,
     restOptions.api ?? '',
     options.gateway?.startTimeoutMs ?? defaultGatewayTuning.startTimeoutMs,
+    () => transport?.lastFailure?.message,
   );
   const guildId = config.guildId;
   if (guildId !== undefined && !client.guilds.cache.has(guildId)) {
@@ -114,6 +144,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         options.posters?.unregister(poster.platform);
         await drain(inFlight, options.drainTimeoutMs ?? 10_000);
         await client.destroy();
+        health?.state('down', { hop: 'gateway', detail: 'the adapter stopped' });
         log.info('Discord adapter stopped');
       })();
       return stopped;
@@ -121,20 +152,28 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   };
 }
 
-async function connect(client: Client, config: DiscordConfig, api: string, timeoutMs: number): Promise<void> {
+async function connect(
+  client: Client,
+  config: DiscordConfig,
+  api: string,
+  timeoutMs: number,
+  lastFailure: () => string | undefined,
+): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const ready = once(client, Events.ClientReady, { signal: controller.signal });
   const timedOut = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () =>
+    controller.signal.addEventListener('abort', () => {
+      // A gateway that cannot be reached is retried quietly by @discordjs/ws; the failed hop, if one was seen, says why.
+      const failure = lastFailure();
       reject(
         new OpsError('PLATFORM_UNREACHABLE', {
           platform: 'Discord',
           hop: 'gateway',
-          detail: `not READY within ${timeoutMs} ms`,
+          detail: failure ? `not READY within ${timeoutMs} ms; ${failure}` : `not READY within ${timeoutMs} ms`,
         }),
-      ),
-    );
+      );
+    });
   });
   // Whichever loses the race settles later with nobody listening.
   ready.catch(() => undefined);
@@ -158,4 +197,21 @@ async function drain(inFlight: Set<Promise<void>>, timeoutMs: number): Promise<v
   });
   await Promise.race([Promise.allSettled([...inFlight]), bound]);
   clearTimeout(timer);
+}
+
+/**
+ * REST requests through the transport's fetch; a request that fails (a timeout included) is Discord's latest problem
+ * in /health. @discordjs/rest passes its own abort signal (its timeout); the `dispatcher` it also passes (its unset
+ * agent) is replaced by the transport's.
+ */
+function observedRequest(transport: PlatformTransport, health: HealthReporter | undefined): NonNullable<DiscordRestTuning['makeRequest']> {
+  const request = makeRequestThrough(transport.fetch);
+  return async (url, init) => {
+    try {
+      return await request(url, init);
+    } catch (error) {
+      health?.problem(`REST ${new URL(url).pathname}`, transport.lastFailure?.message ?? (error instanceof Error ? error.message : String(error)));
+      throw error;
+    }
+  };
 }

@@ -1,5 +1,6 @@
 import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError } from 'discord.js';
 import { OpsError, isOpsError } from '../../core/errors.js';
+import { platformNetworkError } from '../../net/platform-error.js';
 
 /**
  * A failed Discord call as the operator should read it: a refused token, a refusal with Discord's own code and text,
@@ -31,6 +32,9 @@ export function discordError(error: unknown, where: { api: string; action: strin
       { cause: error },
     );
   }
+  // A hop that failed on the way (DNS, the proxy, TLS, a timeout) is named as such.
+  const network = error instanceof HTTPError ? undefined : platformNetworkError('Discord', `${where.action} at ${where.api}`, error);
+  if (network) return network;
   const detail =
     error instanceof HTTPError
       ? `HTTP ${error.status} ${error.message}`

@@ -1,5 +1,6 @@
 import type { RESTOptions } from 'discord.js';
 import type { Config } from '../../config/schema.js';
+import type { PlatformFetch } from '../../net/platform-transport.js';
 
 export type DiscordConfig = NonNullable<Config['discord']>;
 
@@ -11,6 +12,12 @@ export interface DiscordRestTuning {
   retries?: number;
   /** An undici Dispatcher (a ProxyAgent, say) that carries every REST call; default undici's own Agent. */
   agent?: RESTOptions['agent'];
+  /**
+   * The function that makes each REST request, as @discordjs/rest documents it (fetch-shaped). The configured proxy
+   * comes in here (src/net/platform-transport.ts): @discordjs/rest bundles undici 6, and a fetch of our own undici 7
+   * keeps one HTTP stack, one proxy connector and one place that reports failed hops.
+   */
+  makeRequest?: RESTOptions['makeRequest'];
 }
 
 export const defaultRestTuning = { timeoutMs: 10_000, retries: 2 } as const;
@@ -32,5 +39,11 @@ export function discordRestOptions(
     timeout: tuning.timeoutMs ?? defaultRestTuning.timeoutMs,
     retries: tuning.retries ?? defaultRestTuning.retries,
     ...(tuning.agent ? { agent: tuning.agent } : {}),
+    ...(tuning.makeRequest ? { makeRequest: tuning.makeRequest } : {}),
   };
+}
+
+/** @discordjs/rest's makeRequest over a platform transport's fetch (undici 7, with the proxy's connector). */
+export function makeRequestThrough(fetch: PlatformFetch): NonNullable<RESTOptions['makeRequest']> {
+  return ((url: string, init: unknown) => fetch(url, init as never)) as unknown as NonNullable<RESTOptions['makeRequest']>;
 }

@@ -24,12 +24,14 @@ export const defaultRetryConfig: SlackRetryOptions = { retries: 2, factor: 4, mi
 export const defaultTimeoutMs = 10_000;
 
 /**
- * Only for the Socket Mode link's own client (apps.connections.open): after Slack's periodic refresh it must ride out
- * a network outage, because socket-mode 3.1 gives up for good on a request error once the retries are spent (and
- * leaves an unhandled rejection). About 12 minutes of attempts, 30 s apart at most; no command waits on these.
+ * Only for the Socket Mode link's own client (apps.connections.open): after a refresh or a lost link it must ride out
+ * an outage of any length (a proxy down for the night), because socket-mode 3.1 gives up for good on a request error
+ * once the retries are spent, and leaves an unhandled rejection that would end the process. So it never gives up:
+ * attempts 1 s apart at first, then every 30 s. No command waits on these; starting the adapter has its own bound
+ * (startTimeoutMs), and a refused token is not retried at all.
  */
 export const socketLinkRetryConfig: SlackRetryOptions = {
-  retries: 30,
+  forever: true,
   factor: 1.5,
   minTimeout: 1_000,
   maxTimeout: 30_000,

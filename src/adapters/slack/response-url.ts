@@ -1,4 +1,5 @@
 import { OpsError } from '../../core/errors.js';
+import { platformNetworkError } from '../../net/platform-error.js';
 import type { SlackFetch } from './client-options.js';
 import type { SlackBlock } from './render.js';
 
@@ -46,7 +47,10 @@ export class ResponseUrl {
       await response.arrayBuffer();
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new OpsError('PLATFORM_UNREACHABLE', { platform: 'Slack', hop: 'response_url', detail }, { cause: error });
+      throw (
+        platformNetworkError('Slack', 'response_url', error) ??
+        new OpsError('PLATFORM_UNREACHABLE', { platform: 'Slack', hop: 'response_url', detail }, { cause: error })
+      );
     }
     if (status < 200 || status >= 300)
       throw new OpsError('SLACK_CALL_FAILED', { method: 'response_url', detail: `HTTP ${status}` });

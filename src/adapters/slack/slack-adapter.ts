@@ -14,6 +14,8 @@ import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RbacRules } from '../../core/rbac.js';
 import type { Runtime } from '../../core/runtime.js';
+import type { HealthReporter, LinkState } from '../../net/connection-health.js';
+import type { PlatformTransport } from '../../net/platform-transport.js';
 import { ApprovalButtons } from './approval-buttons.js';
 import { boltLogger } from './bolt-logger.js';
 import {
@@ -43,10 +45,25 @@ export interface SlackAdapterOptions {
   rbac: RbacRules;
   log: Logger;
   clock?: Clock;
+  /**
+   * How Slack is reached: through the configured proxy or directly (src/net/platform-transport.ts). It carries every
+   * Web API call, response_url post and the Socket Mode WebSocket, and takes precedence over `fetch` and `dispatcher`.
+   */
+  transport?: PlatformTransport;
   /** Transport of every Web API call and response_url post (a proxy's fetch, a test's); default: global fetch. */
   fetch?: SlackFetch;
   /** undici dispatcher for the Socket Mode WebSocket (and for apps.connections.open when `fetch` is not given). */
   dispatcher?: SocketModeReceiverOptions['dispatcher'];
+  /** Where the link's state and failed calls are reported, for /health and outage announcements. */
+  health?: HealthReporter;
+  /**
+   * Socket Mode links kept open at once (default 1). Slack refreshes a link every few hours: socket-mode closes it on
+   * Slack's warning and opens the next one about 5 s later, and a command sent in between is lost. Slack delivers each
+   * command to one open link, so with 2 the other link takes it; gaps with no link open are measured either way.
+   */
+  socketLinks?: number;
+  /** How long starting waits for the first Socket Mode link (default 60 s). */
+  startTimeoutMs?: number;
   /** Web API calls (defaults in client-options.ts: 2 retries, 10 s per attempt). */
   retryConfig?: SlackRetryOptions;
   /** The Socket Mode link's apps.connections.open (default: about 12 minutes of attempts). */
@@ -95,9 +112,25 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const log = options.log.child({ adapter: 'slack' });
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const health = options.health;
+  const transport = options.transport;
+  const baseFetch: SlackFetch | undefined = transport ? (transport.fetch as unknown as SlackFetch) : options.fetch;
+  // Every failed Web API call and response_url post (a timeout included) is the platform's latest problem in /health.
+  const observedFetch: SlackFetch | undefined =
+    baseFetch && health
+      ? async (url, init) => {
+          try {
+            return await baseFetch(url, init);
+          } catch (error) {
+            health.problem(`HTTP to ${hostOf(url)}`, transport?.lastFailure?.message ?? describe(error));
+            throw error;
+          }
+        }
+      : baseFetch;
+  const dispatcher = transport ? (transport.dispatcher as SocketModeReceiverOptions['dispatcher']) : options.dispatcher;
   const settings = {
     ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(observedFetch ? { fetch: observedFetch } : {}),
     ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
     timeoutMs,
   };
@@ -110,10 +143,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     if (next === state) return;
     state = next;
     since = clock.now();
+    health?.state(linkStateOf(next));
   };
 
   let receiver: Receiver;
   let httpReceiver: HTTPReceiver | undefined;
+  const standbyLinks: SocketModeReceiver[] = [];
   if (config.mode === 'socket') {
     // socket-mode retries a token of the wrong kind for ever, so a start would hang instead of saying what is wrong.
     if (!config.appToken?.startsWith('xapp-')) {
@@ -122,35 +157,40 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
         detail: 'slack.appToken: Socket Mode needs an app-level token, which starts with xapp-',
       });
     }
-    const socketReceiver = new SocketModeReceiver({
-      appToken: config.appToken,
-      logger,
-      // Its own options object with its own policy: socket-mode writes into the object it is given, and without a
-      // policy it would write {retries: 100} into the options every listener's client is made from.
-      installerOptions: {
-        clientOptions: slackClientOptions({
-          ...settings,
-          retryConfig: options.linkRetryConfig ?? socketLinkRetryConfig,
-        }),
-      },
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-      ...(options.socketPingTimeoutMs ? { clientPingTimeout: options.socketPingTimeoutMs } : {}),
-      // Whatever failed, Slack gets its acknowledgement (and stops showing the user a timeout); the error is logged.
-      processEventErrorHandler: async ({ error }) => {
-        log.error({ err: error }, 'Bolt could not process a Slack request');
-        return true;
-      },
-    });
-    watchSocket(
-      socketReceiver,
+    const appToken = config.appToken;
+    const socketLink = (): SocketModeReceiver =>
+      new SocketModeReceiver({
+        appToken,
+        logger,
+        // Its own options object with its own policy: socket-mode writes into the object it is given, and without a
+        // policy it would write {retries: 100} into the options every listener's client is made from.
+        installerOptions: {
+          clientOptions: slackClientOptions({
+            ...settings,
+            retryConfig: options.linkRetryConfig ?? socketLinkRetryConfig,
+          }),
+        },
+        ...(dispatcher ? { dispatcher } : {}),
+        ...(options.socketPingTimeoutMs ? { clientPingTimeout: options.socketPingTimeoutMs } : {}),
+        // Whatever failed, Slack gets its acknowledgement (and stops showing the user a timeout); the error is logged.
+        processEventErrorHandler: async ({ error }) => {
+          log.error({ err: error }, 'Bolt could not process a Slack request');
+          return true;
+        },
+      });
+    const socketReceiver = socketLink();
+    for (let i = 1; i < Math.max(1, options.socketLinks ?? 1); i++) standbyLinks.push(socketLink());
+    watchSocket([socketReceiver, ...standbyLinks], {
       log,
       clock,
-      () => stopping !== undefined,
-      (next) => {
-        if (next === 'reconnecting') reconnects++;
+      stopping: () => stopping !== undefined,
+      onState: (next, lost) => {
+        if (lost) reconnects++;
         moveTo(next);
       },
-    );
+      ...(health ? { health } : {}),
+      lastFailure: () => transport?.lastFailure?.message,
+    });
     receiver = socketReceiver;
   } else {
     if (!config.signingSecret) {
@@ -188,7 +228,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     log.error({ err: error }, 'error in the Slack adapter');
   });
 
-  const fetch: SlackFetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const fetch: SlackFetch = observedFetch ?? ((url, init) => globalThis.fetch(url, init));
   const responseUrl = (url: string): ResponseUrl => new ResponseUrl(url, fetch, timeoutMs);
   const poster = new SlackPoster(app.client);
   const identity = new SlackIdentity({
@@ -259,12 +299,28 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     moveTo('listening');
     log.info({ port: server.port, path: eventsPath }, 'Slack adapter listening (HTTP mode)');
   } else {
+    const startTimeoutMs = options.startTimeoutMs ?? 60_000;
     try {
-      await app.start();
+      await withTimeout(app.start(), startTimeoutMs);
     } catch (error) {
+      if (error === timedOut) {
+        await Promise.resolve(app.stop()).catch(() => undefined);
+        throw new OpsError('PLATFORM_UNREACHABLE', {
+          platform: 'Slack',
+          hop: 'Socket Mode link',
+          detail: transport?.lastFailure?.message ?? `not connected within ${startTimeoutMs} ms`,
+        });
+      }
       throw slackError('apps.connections.open', error, { token: 'app' });
     }
-    log.info('Slack adapter connected (Socket Mode)');
+    // The other links connect in the background; until they do, the first one serves alone.
+    for (const link of standbyLinks) {
+      link.init(app);
+      void Promise.resolve(link.start()).catch((error: unknown) =>
+        log.warn({ err: slackError('apps.connections.open', error, { token: 'app' }) }, 'a second Slack Socket Mode link could not start'),
+      );
+    }
+    log.info({ links: 1 + standbyLinks.length }, 'Slack adapter connected (Socket Mode)');
   }
 
   return {
@@ -274,7 +330,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     stop: () => {
       stopping ??= (async () => {
         if (server) await server.close();
-        else await app.stop();
+        else {
+          await app.stop();
+          await Promise.all(standbyLinks.map((link) => Promise.resolve(link.stop()).catch(() => undefined)));
+        }
         await drain(inFlight, options.drainMs ?? 10_000, log);
         moveTo('stopped');
       })();
@@ -297,38 +356,104 @@ function unexpected(log: Logger, what: string, error: z.ZodError): void {
   );
 }
 
+interface SocketWatch {
+  log: Logger;
+  clock: Clock;
+  stopping: () => boolean;
+  /** The adapter's state, and whether a link was just lost (a reconnect). */
+  onState: (state: SlackConnectionState, lost: boolean) => void;
+  health?: HealthReporter;
+  /** The transport's latest failed hop: undici reports a failed WebSocket without its cause. */
+  lastFailure: () => string | undefined;
+}
+
 /**
- * Follows the Socket Mode link. Slack refreshes it every few hours (and warns 10 s before); socket-mode then closes it
- * and waits about 5 s before reconnecting, and a command sent in that gap is lost (the user sees dispatch_failed). The
- * gap is logged when it opens and, with its length, when it closes.
+ * Follows the Socket Mode links. Slack refreshes each every few hours (and warns 10 s before); socket-mode then closes
+ * it and waits about 5 s before reconnecting. While no link is open, a command sent is lost (the user sees
+ * dispatch_failed): that gap is logged when it opens and, with its length, when it closes, and reported to /health.
+ * With a second link open, a refresh leaves no gap.
  */
-function watchSocket(
-  receiver: SocketModeReceiver,
-  log: Logger,
-  clock: Clock,
-  stopping: () => boolean,
-  onState: (state: SlackConnectionState) => void,
-): void {
+function watchSocket(links: SocketModeReceiver[], watch: SocketWatch): void {
+  const { log, clock } = watch;
+  const open = new Set<number>();
   let lostAt: number | undefined;
-  receiver.client.on('connected', () => {
-    if (lostAt !== undefined)
+  let everConnected = false;
+  const report = (): void => watch.health?.links(open.size, links.length);
+  links.forEach((link, index) => {
+    link.client.on('connected', () => {
+      open.add(index);
+      report();
+      if (lostAt !== undefined) {
+        const gapMs = clock.now() - lostAt;
+        watch.health?.gap(gapMs);
+        log.warn({ gapMs }, 'Slack Socket Mode link is back; commands sent during the gap were lost');
+      }
+      lostAt = undefined;
+      everConnected = true;
+      watch.onState('connected', false);
+    });
+    link.client.on('close', () => {
+      if (watch.stopping() || !open.has(index)) return;
+      open.delete(index);
+      report();
+      if (open.size > 0) {
+        log.info({ link: index + 1, open: open.size }, 'a Slack Socket Mode link closed; another link takes commands while it reconnects');
+        watch.onState('connected', true);
+        return;
+      }
+      lostAt = clock.now();
       log.warn(
-        { gapMs: clock.now() - lostAt },
-        'Slack Socket Mode link is back; commands sent during the gap were lost',
+        'Slack Socket Mode link closed; it reconnects in a few seconds, and Slack cannot deliver commands until then',
       );
-    lostAt = undefined;
-    onState('connected');
+      watch.onState('reconnecting', true);
+    });
+    link.client.on('error', (error: unknown) => {
+      if (watch.stopping()) return;
+      const detail = watch.lastFailure() ?? describe(error);
+      watch.health?.problem('Socket Mode WebSocket', detail);
+      if (everConnected) log.warn({ link: index + 1, detail }, 'Slack Socket Mode link failed; it keeps reconnecting');
+    });
+    link.client.on('reconnecting', () => log.debug({ link: index + 1 }, 'Slack Socket Mode: reconnecting'));
+    link.client.on('disconnected', () => {
+      if (index === 0) watch.onState('disconnected', false);
+    });
   });
-  receiver.client.on('close', () => {
-    if (stopping() || lostAt !== undefined) return;
-    lostAt = clock.now();
-    log.warn(
-      'Slack Socket Mode link closed; it reconnects in a few seconds, and Slack cannot deliver commands until then',
-    );
-    onState('reconnecting');
+}
+
+const timedOut = Symbol('timed out');
+
+/** The promise's outcome, or a rejection with `timedOut` after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut), ms);
+    timer.unref();
   });
-  receiver.client.on('reconnecting', () => log.debug('Slack Socket Mode: reconnecting'));
-  receiver.client.on('disconnected', () => onState('disconnected'));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function linkStateOf(state: SlackConnectionState): LinkState {
+  if (state === 'connected' || state === 'listening') return 'connected';
+  if (state === 'connecting' || state === 'reconnecting') return 'reconnecting';
+  return 'down';
+}
+
+function hostOf(url: string | URL): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'Slack';
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
 }
 
 async function drain(inFlight: Set<Promise<unknown>>, ms: number, log: Logger): Promise<void> {

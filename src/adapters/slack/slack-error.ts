@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { OpsError } from '../../core/errors.js';
+import { platformNetworkError } from '../../net/platform-error.js';
 
 const channelErrors = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 const authErrors = new Set([
@@ -45,10 +46,14 @@ export function slackError(
     return new OpsError('SLACK_CALL_FAILED', { method, detail: code }, { cause: error });
   }
   if (error instanceof webApi.WebAPIRequestError) {
-    return new OpsError(
-      'PLATFORM_UNREACHABLE',
-      { platform: 'Slack', hop: `Web API ${method}`, detail: error.original.message },
-      { cause: error },
+    // Which hop failed (DNS, the proxy, TLS, a timeout) when the cause says; fetch's own message is only "fetch failed".
+    return (
+      platformNetworkError('Slack', `Web API ${method}`, error) ??
+      new OpsError(
+        'PLATFORM_UNREACHABLE',
+        { platform: 'Slack', hop: `Web API ${method}`, detail: detailOf(error.original) },
+        { cause: error },
+      )
     );
   }
   if (error instanceof webApi.WebAPIHTTPError) {
@@ -67,4 +72,8 @@ export function slackError(
   }
   const detail = error instanceof Error ? error.message : String(error);
   return new OpsError('SLACK_CALL_FAILED', { method, detail }, { cause: error });
+}
+
+function detailOf(error: Error): string {
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }

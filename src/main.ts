@@ -1,19 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createApp, type App } from './app.js';
-import { checkConfigFile, probeConfigFile } from './cli/check-config.js';
-import { runDemo } from './cli/demo.js';
+import { createApp } from './app.js';
 import { resolveConfig } from './cli/resolve-config.js';
-import { TerminalAdapter } from './adapters/terminal/terminal-adapter.js';
-import { registerCommands } from './adapters/discord/register-commands.js';
-import { makeRequestThrough } from './adapters/discord/rest-options.js';
-import { startChatPlatforms, type ChatPlatforms } from './cli/start-chat-platforms.js';
-import { systemClock } from './core/clock.js';
-import { parseDuration } from './core/duration.js';
-import { ConnectionHealth } from './net/connection-health.js';
-import { createPlatformTransport } from './net/platform-transport.js';
-import { proxySettings } from './net/proxy-settings.js';
-import { loadCommands } from './core/load-commands.js';
 import { terminalPrincipal } from './adapters/terminal/identity.js';
 import { splitCommandLine } from './adapters/terminal/command-line.js';
 import { renderText } from './adapters/terminal/render.js';
@@ -53,17 +41,27 @@ async function main(argv: string[]): Promise<number> {
     return subcommand === undefined ? 2 : 0;
   }
   switch (subcommand) {
-    case 'check-config':
+    // Each subcommand loads only what it needs: `exec` in a cron job should not pay for Bolt and discord.js.
+    case 'check-config': {
       if (!values.config) return usageError('check-config needs --config FILE');
+      const { checkConfigFile, probeConfigFile } = await import('./cli/check-config.js');
       return values.probe ? probeConfigFile(values.config, process.stdout) : checkConfigFile(values.config, process.stdout);
-    case 'demo':
+    }
+    case 'demo': {
+      const { runDemo } = await import('./cli/demo.js');
       return runDemo({ as: values.as, input: process.stdin, output: process.stdout });
-    case 'register-commands':
+    }
+    case 'register-commands': {
+      if (!values.config) return usageError('register-commands needs --config FILE');
+      const { registerDiscordCommands } = await import('./cli/register-discord-commands.js');
       return registerDiscordCommands(values.config, values.global === true);
+    }
     case 'exec':
       return exec(values.config, values.as, positionals.join(' '));
-    case 'run':
+    case 'run': {
+      const { run } = await import('./cli/run.js');
       return run(values.config, values.as);
+    }
     default:
       return usageError(`unknown subcommand "${subcommand}"`);
   }
@@ -99,81 +97,7 @@ async function exec(configPath: string | undefined, as: string | undefined, line
   }
 }
 
-async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
-  const resolved = await resolveConfig(configPath, process.env);
-  const { config } = resolved;
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty: config.log.pretty });
-  // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
-  const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
-  const app = await createApp(config, { log, health });
-  const stops: Array<() => Promise<void> | void> = [];
-  let chat: ChatPlatforms;
-  try {
-    // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
-    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
-  } catch (error) {
-    await shutdown(app);
-    throw error;
-  }
-  stops.push(() => chat.stop());
-  const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
-  let terminalDone: Promise<void> | undefined;
-  if (terminalWanted) {
-    const terminal = new TerminalAdapter({
-      runtime: app.runtime,
-      principal: terminalPrincipal(as ?? config.terminal.as ?? resolved.defaultPrincipal),
-      input: process.stdin,
-      output: process.stdout,
-      banner: `lotus-chatops on ${config.cluster.name}. Type /help.`,
-    });
-    app.posters.register(terminal);
-    terminalDone = terminal.start();
-    stops.push(() => terminal.stop());
-  }
-  log.info(
-    { cluster: config.cluster.name, slack: config.slack?.enabled === true, discord: config.discord?.enabled === true, terminal: terminalWanted },
-    'lotus-chatops started',
-  );
-  await waitForShutdown(terminalDone);
-  for (const stop of stops) await stop();
-  await shutdown(app);
-  return 0;
-}
 
-async function registerDiscordCommands(configPath: string | undefined, global: boolean): Promise<number> {
-  if (!configPath) return usageError('register-commands needs --config FILE');
-  const { config } = await resolveConfig(configPath, process.env);
-  if (!config.discord) return usageError('register-commands needs a discord section in the configuration');
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level });
-  // Through the configured proxy, like every other Discord call.
-  const timeoutMs = parseDuration(config.network.timeout);
-  const transport = createPlatformTransport(proxySettings(config.network, process.env), { log, connectTimeoutMs: timeoutMs });
-  try {
-    const summary = await registerCommands({
-      config: config.discord,
-      commands: await loadCommands(),
-      ...(global ? { scope: 'global' as const } : {}),
-      log,
-      rest: { timeoutMs, retries: config.network.retries, makeRequest: makeRequestThrough(transport.fetch) },
-    });
-    process.stdout.write(`${summary.text}\n`);
-  } finally {
-    await transport.close();
-  }
-  return 0;
-}
-
-async function shutdown(app: App): Promise<void> {
-  await app.close();
-}
-
-function waitForShutdown(terminalDone: Promise<void> | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    void terminalDone?.then(resolve);
-  });
-}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,0 +1,62 @@
+import { terminalPrincipal } from '../adapters/terminal/identity.js';
+import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
+import { createApp } from '../app.js';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/logger.js';
+import { ConnectionHealth } from '../net/connection-health.js';
+import { resolveConfig } from './resolve-config.js';
+import { startChatPlatforms, type ChatPlatforms } from './start-chat-platforms.js';
+
+/** `lotus-chatops run`: every configured adapter, the background work, until SIGINT/SIGTERM or the terminal closes. */
+export async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
+  const resolved = await resolveConfig(configPath, process.env);
+  const { config } = resolved;
+  // JSON for log collectors; readable lines when a person watches the terminal (LOG_FORMAT=json keeps JSON there).
+  const pretty = config.log.pretty || (process.stderr.isTTY === true && process.env.LOG_FORMAT !== 'json');
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty });
+  // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
+  const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
+  const app = await createApp(config, { log, health });
+  const stops: Array<() => Promise<void> | void> = [];
+  let chat: ChatPlatforms;
+  try {
+    // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
+    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  stops.push(() => chat.stop());
+  const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
+  let terminalDone: Promise<void> | undefined;
+  if (terminalWanted) {
+    const terminal = new TerminalAdapter({
+      runtime: app.runtime,
+      principal: terminalPrincipal(as ?? config.terminal.as ?? resolved.defaultPrincipal),
+      input: process.stdin,
+      output: process.stdout,
+      banner: `lotus-chatops on ${config.cluster.name}. Type /help.`,
+    });
+    app.posters.register(terminal);
+    terminalDone = terminal.start();
+    stops.push(() => terminal.stop());
+  }
+  // Pledge schedules run here, in the long-lived process, never in `exec`.
+  app.startBackgroundWork();
+  log.info(
+    { cluster: config.cluster.name, slack: config.slack?.enabled === true, discord: config.discord?.enabled === true, terminal: terminalWanted },
+    'lotus-chatops started',
+  );
+  await waitForShutdown(terminalDone);
+  for (const stop of stops) await stop();
+  await app.close();
+  return 0;
+}
+
+function waitForShutdown(terminalDone: Promise<void> | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    void terminalDone?.then(resolve);
+  });
+}

@@ -8,12 +8,16 @@ import { parseDuration } from '../core/duration.js';
 import { HostExecutor } from '../ssh/host-executor.js';
 import { SshPool } from '../ssh/ssh-pool.js';
 import type { SshHost } from '../ssh/ssh-host.js';
+import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
+import { proxySettings } from '../net/proxy-settings.js';
 import { probeTcp } from './probe-tcp.js';
 import type { ClusterServices } from './cluster-services.js';
 
 export interface ClusterServicesDeps {
   log: Logger;
   clock: Clock;
+  /** For HTTPS_PROXY/NO_PROXY, when an endpoint opts in to the proxy. */
+  env?: NodeJS.ProcessEnv;
   /** Per-call lotus timeout. */
   lotusTimeoutMs?: number;
 }
@@ -23,6 +27,16 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
   const miners = new Map<string, MinerApi>();
   let fullNode: FullNodeApi | undefined;
   const rpcOptions = { logger: deps.log.child({ component: 'lotus' }), timeoutMs: deps.lotusTimeoutMs ?? 30_000 };
+  // Lotus is on the cluster's LAN and never goes through the chat platforms' proxy, unless an endpoint says so.
+  let proxied: PlatformTransport | undefined;
+  const optionsFor = (viaProxy: boolean) => {
+    if (!viaProxy) return rpcOptions;
+    proxied ??= createPlatformTransport(proxySettings(config.network, deps.env ?? process.env), {
+      log: deps.log.child({ component: 'lotus-proxy' }),
+      connectTimeoutMs: parseDuration(config.network.timeout),
+    });
+    return { ...rpcOptions, fetch: proxied.fetch as unknown as typeof globalThis.fetch };
+  };
 
   const findMiner = (nameOrActor: string): MinerConfig => {
     const byName = cluster.miners.find((m) => m.name === nameOrActor);
@@ -69,14 +83,15 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
       if (!fullNode) {
         const daemon = cluster.daemons.find((d) => !d.public) ?? cluster.daemons[0];
         if (!daemon) throw new OpsError('LOTUS_ENDPOINT_INVALID', { value: '(none)', detail: 'no daemon configured' });
-        fullNode = FullNodeApi.fromApiInfo(daemon.api, rpcOptions);
+        fullNode = FullNodeApi.fromApiInfo(daemon.api, optionsFor(daemon.viaProxy));
       }
       return fullNode;
     },
     miner(name) {
       let api = miners.get(name);
       if (!api) {
-        api = MinerApi.fromApiInfo(findMiner(name).api, rpcOptions);
+        const miner = findMiner(name);
+        api = MinerApi.fromApiInfo(miner.api, optionsFor(miner.viaProxy));
         miners.set(name, api);
       }
       return api;
@@ -93,6 +108,7 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     },
     async close() {
       await ssh?.pool.close();
+      await proxied?.close();
     },
   };
 }

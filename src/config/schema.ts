@@ -25,6 +25,8 @@ const daemonSchema = z.strictObject({
   api: z.string().min(1),
   /** The public daemon holds no wallet and is not used by the miners. */
   public: z.boolean().default(false),
+  /** Reach this endpoint through network.proxy. Off by default: lotus lives on the cluster's own LAN. */
+  viaProxy: z.boolean().default(false),
 });
 
 const minerSchema = z.strictObject({
@@ -33,6 +35,8 @@ const minerSchema = z.strictObject({
   actor: z.string().regex(/^[ft]0\d+$/, { error: 'must be a miner actor ID such as f01234' }),
   /** lotus-miner's TOKEN:MULTIADDR (as MINER_API_INFO). */
   api: z.string().min(1),
+  /** Reach this API through network.proxy (off by default). */
+  viaProxy: z.boolean().default(false),
   roles: z.array(z.enum(minerRoles)).min(1),
   /** The configured host this miner runs on, for what is only visible there (command line, sectorid file). */
   host: name.optional(),

@@ -69,6 +69,8 @@ const workerSchema = z.strictObject({
   envFile: z.string().min(1).optional(),
   /** The seal- or deal-miner this worker connects to. */
   miner: name.optional(),
+  /** LOTUS_WORKER_PATH, absolute: where the fork's myscheduler.json is, when the miner does not report its limits. */
+  repoPath: z.string().regex(/^\//, { error: 'must be an absolute path, e.g. /home/lotus/.lotusworker' }).optional(),
   listen: z.string().optional(),
 });
 

@@ -5,6 +5,7 @@ import { formatFil } from '../../lotus/fil.js';
 import { sectorStateGroups } from '../../lotus/sector-states.js';
 import type { TipSetKey, WorkerStats } from '../../lotus/schemas.js';
 import type { ClusterServices } from '../cluster-services.js';
+import { withSchedulerFiles } from './scheduler-file.js';
 import { sectorsForMode, workerCapacities, type WorkerCapacity } from './worker-capacity.js';
 
 export type PledgeMode = 'single' | 'per-worker' | 'fill';
@@ -69,7 +70,6 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
   const miner = cluster.miner(target.name);
   const head = await full.chainHead();
   const tsk: TipSetKey = head.Cids;
-  const notes: string[] = [];
 
   const [info, available, summary, workerStats] = await Promise.all([
     full.stateMinerInfo(target.actor, tsk),
@@ -77,7 +77,16 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     miner.call('SectorsSummary', []),
     miner.call('WorkerStats', []).catch((error: unknown) => error as Error),
   ]);
-  const workers = workerStats instanceof Error ? [] : workerCapacities(workerStats as Record<string, WorkerStats>);
+  const notes: string[] = [];
+  let workers: WorkerCapacity[] = [];
+  let effectiveStats: Record<string, WorkerStats> | undefined;
+  if (!(workerStats instanceof Error)) {
+    // The fork's limits, from the miner when it reports them, else from each worker's myscheduler.json over SSH.
+    const filled = await withSchedulerFiles(cluster, workerStats as Record<string, WorkerStats>);
+    notes.push(...filled.notes);
+    effectiveStats = filled.stats;
+    workers = workerCapacities(filled.stats);
+  }
 
   const useFork = request.mode !== 'single' && target.forkCommands && target.host !== undefined;
   const sectors = request.mode === 'single' ? (request.count ?? 1) : sectorsForMode(request.mode, workers);
@@ -181,7 +190,7 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
 
   checks.push(...(await sectorNumberChecks(cluster, target, tsk)));
 
-  const autoPledgeDiff = target.autoPledgeDiff ?? autoPledgeDiffFromWorkers(workerStats);
+  const autoPledgeDiff = target.autoPledgeDiff ?? autoPledgeDiffFromWorkers(effectiveStats);
   if (autoPledgeDiff !== undefined) {
     checks.push({
       status: 'info',
@@ -255,9 +264,9 @@ export async function readSectorIdFile(cluster: ClusterServices, host: string, r
   return Number(value);
 }
 
-function autoPledgeDiffFromWorkers(stats: unknown): number | undefined {
-  if (stats instanceof Error || stats === null || typeof stats !== 'object') return undefined;
-  for (const s of Object.values(stats as Record<string, WorkerStats>)) {
+function autoPledgeDiffFromWorkers(stats: Record<string, WorkerStats> | undefined): number | undefined {
+  if (!stats) return undefined;
+  for (const s of Object.values(stats)) {
     const value = s.Info.Resources.AutoPledgeDiff;
     if (value !== undefined) return value;
   }

@@ -15,7 +15,8 @@ export interface WorkerCapacity {
   canAddPiece: boolean;
   canPreCommit1: boolean;
   apRunning: number;
-  /** AddPieceMax from the fork's scheduler, else lotus's MaxConcurrent for AP, else undefined (unknown). */
+  /** AddPieceMax from the fork's scheduler (reported by the miner or read from myscheduler.json), else lotus's
+   * MaxConcurrent for AP, else undefined (unknown). */
   apMax: number | undefined;
   apMaxSource: 'myscheduler' | 'resources' | 'unknown';
   pc1Running: number;

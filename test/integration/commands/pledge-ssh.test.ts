@@ -116,3 +116,49 @@ echo "Created CC sector: 20002"
     expect(check(plan, 'Sector numbers')?.detail).toMatch(/cannot read the counter's sectorid on miner-host: .*No such file/);
   });
 });
+
+describeWithSshd('/pledge reads myscheduler.json where the miner does not report the limits', () => {
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  async function workerRepo(file: object): Promise<string> {
+    const repo = join(sshd.scratchDir, `worker-${Math.random().toString(36).slice(2)}`);
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'myscheduler.json'), JSON.stringify(file));
+    return repo;
+  }
+
+  /** sealer-03 runs an upstream worker build: its WorkerStats has no AddPieceMax; its file on the host does. */
+  const onSealer03 = (repo: string) => (config: Config) => {
+    config.ssh.privateKeyPath = sshd.clientKeyPath;
+    config.cluster.hosts.push({
+      name: 'sealer-03',
+      address: sshd.address,
+      port: sshd.port,
+      user: sshd.user,
+      hostKey: sshd.hostKeyFingerprint,
+      workers: [{ name: 'sealer-03-a', kind: 'AP+PC1', repoPath: repo }],
+    });
+  };
+
+  it("given AddPieceMax 4 in sealer-03's file, then fill counts its four free AP slots", async () => {
+    s = await startSimApp({ scenario: 'small', configure: onSealer03(await workerRepo({ AddPieceMax: 4, PreCommit1Max: 6 })) });
+    const plan = renderText(await s.run('alice', '/pledge mode=fill'));
+    expect(plan).toMatch(/\nsealer-03\s+0\/4\s+5\/6\s+ok/);
+    expect(plan).toContain('Pledge plan: 6 sector(s) on seal-miner');
+  });
+
+  it('given IsPlanOffline in the file, then sealer-03 is draining and not counted', async () => {
+    s = await startSimApp({ scenario: 'small', configure: onSealer03(await workerRepo({ AddPieceMax: 4, IsPlanOffline: true })) });
+    const reply = await s.run('alice', '/pledge mode=fill');
+    expect(renderText(reply)).toMatch(/\nsealer-03\s+0\/4\s+\S+\s+draining \(IsPlanOffline\)/);
+    expect(reply.title).toBe('Pledge plan: 2 sector(s) on seal-miner');
+  });
+});

@@ -28,8 +28,9 @@ RUN mkdir -p /data /config && chown node:node /data
 USER node
 VOLUME ["/data"]
 # The store path in the mounted config should be under /data (e.g. /data/lotus-chatops.db).
-# The healthcheck validates the mounted config, the cheapest check that proves the image and config are sound.
-HEALTHCHECK --interval=60s --timeout=10s --start-period=20s \
-  CMD ["node", "dist/src/main.js", "check-config", "--config", "/config/lotus-chatops.yaml"]
+# `run` writes a heartbeat beside the store every 30 s; the check fails when it is stale (a stuck process) or a chat
+# platform has been down for over 10 minutes.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s \
+  CMD ["node", "dist/src/main.js", "healthcheck", "--config", "/config/lotus-chatops.yaml"]
 ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
 CMD ["run", "--config", "/config/lotus-chatops.yaml"]

@@ -17,6 +17,7 @@ Usage:
                                                        run one command, print the reply
   lotus-chatops check-config --config FILE [--probe]   validate a configuration file; --probe also reaches
                                                        Slack and Discord as the bot would (through the proxy)
+  lotus-chatops healthcheck --config FILE              0 when the running bot's heartbeat is fresh (for HEALTHCHECK)
   lotus-chatops register-commands --config FILE [--global]
                                                        register the Discord slash commands (guild, or global)
 
@@ -58,6 +59,16 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'exec':
       return exec(values.config, values.as, positionals.join(' '));
+    case 'healthcheck': {
+      if (!values.config) return usageError('healthcheck needs --config FILE');
+      const { checkHeartbeat, heartbeatPath } = await import('./cli/heartbeat.js');
+      const { loadConfigFile } = await import('./config/load-config.js');
+      const { systemClock } = await import('./core/clock.js');
+      const storePath = loadConfigFile(values.config, process.env).config.store.path;
+      const result = checkHeartbeat(heartbeatPath(storePath), systemClock.now());
+      (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
+      return result.ok ? 0 : 1;
+    }
     case 'run': {
       const { run } = await import('./cli/run.js');
       return run(values.config, values.as);

@@ -4,6 +4,7 @@ import { createApp } from '../app.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { ConnectionHealth } from '../net/connection-health.js';
+import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
 import { startChatPlatforms, type ChatPlatforms } from './start-chat-platforms.js';
 
@@ -43,6 +44,8 @@ export async function run(configPath: string | undefined, as: string | undefined
   }
   // Pledge schedules run here, in the long-lived process, never in `exec`.
   app.startBackgroundWork();
+  const stopHeartbeat = startHeartbeat(heartbeatPath(config.store.path), { clock: systemClock, health });
+  stops.push(stopHeartbeat);
   log.info(
     { cluster: config.cluster.name, slack: config.slack?.enabled === true, discord: config.discord?.enabled === true, terminal: terminalWanted },
     'lotus-chatops started',

@@ -11,14 +11,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { pollFigure } from './figures/cluster-poll.js';
 import { deadlinesFigure } from './figures/deadlines.js';
 import { memoryFigure } from './figures/memory.js';
-import { pollFigure } from './figures/cluster-poll.js';
 import { slackFigure } from './figures/slack-ack.js';
 import { sshFigure } from './figures/ssh-fanout.js';
-import { figureIds, machine, renderTable, type FigureId, type FigureResult, type Machine } from './lib/report.js';
+import { type FigureId, type FigureResult, figureIds, type Machine, machine, renderTable } from './lib/report.js';
 import { projectRoot } from './support/processes.js';
 
 const usage = `Usage: npm run bench [-- --only=${figureIds.join(',')}] [--runs=N]`;
@@ -39,7 +39,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  const only = values.only === undefined ? [...figureIds] : values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const only =
+    values.only === undefined
+      ? [...figureIds]
+      : values.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   const unknown = only.filter((id) => !(figureIds as readonly string[]).includes(id));
   if (unknown.length > 0) {
     process.stderr.write(`unknown figure(s): ${unknown.join(', ')}\n${usage}\n`);

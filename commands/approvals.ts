@@ -34,9 +34,18 @@ export default defineGroup({
       description: 'Deny a request, with a reason',
       options: [
         { name: 'id', type: 'string', description: 'Approval request id', required: true, positional: true },
-        { name: 'reason', type: 'string', description: 'Why (shown to the requester)', required: true, positional: true },
+        {
+          name: 'reason',
+          type: 'string',
+          description: 'Why (shown to the requester)',
+          required: true,
+          positional: true,
+        },
       ],
-      args: z.strictObject({ id: approvalId, reason: z.string({ error: 'say why you deny it' }).min(3, { error: 'say why you deny it' }).max(500) }),
+      args: z.strictObject({
+        id: approvalId,
+        reason: z.string({ error: 'say why you deny it' }).min(3, { error: 'say why you deny it' }).max(500),
+      }),
       role: 'viewer',
       destructive: false,
       run: (ctx, args) => ctx.runtime.vote(ctx, args.id, 'deny', args.reason),

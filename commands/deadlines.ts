@@ -1,21 +1,28 @@
 import { z } from 'zod';
 import type { ClusterServices } from '../src/cluster/cluster-services.js';
-import { buildDeadlinesReport } from '../src/cluster/deadlines-report.js';
 import { deadlinesReply } from '../src/cluster/deadlines-reply.js';
+import { buildDeadlinesReport } from '../src/cluster/deadlines-report.js';
 import { defineReadCommand } from '../src/core/command.js';
 
 export default defineReadCommand({
   name: 'deadlines',
   description: 'WindowPoSt deadlines of a miner (like lotus-miner proving deadlines + info) and what is at risk now',
   options: [
-    { name: 'miner', type: 'string', description: 'A configured miner name or an actor address (default: the cluster actor)', positional: true },
+    {
+      name: 'miner',
+      type: 'string',
+      description: 'A configured miner name or an actor address (default: the cluster actor)',
+      positional: true,
+    },
     { name: 'all', type: 'boolean', description: 'Show every deadline, also those without sectors' },
     { name: 'deadline', type: 'integer', description: "Show one deadline's partitions (0-47)" },
   ],
   args: z.strictObject({
     miner: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$|^[ft]0\d+$/, { error: 'give a configured miner name or an actor address such as f01234' })
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$|^[ft]0\d+$/, {
+        error: 'give a configured miner name or an actor address such as f01234',
+      })
       .optional(),
     all: z.boolean().default(false),
     deadline: z.number({ error: 'deadline must be a whole number from 0 to 47' }).int().min(0).max(47).optional(),
@@ -26,7 +33,10 @@ export default defineReadCommand({
     // Proving data is chain state: read it from the daemon, so it works whichever miner process is up.
     const actor = resolveActor(ctx.cluster, args.miner);
     const report = await buildDeadlinesReport(ctx.cluster.fullNode(), actor, ctx.clock.now());
-    return deadlinesReply(report, { all: args.all, ...(args.deadline === undefined ? {} : { deadline: args.deadline }) });
+    return deadlinesReply(report, {
+      all: args.all,
+      ...(args.deadline === undefined ? {} : { deadline: args.deadline }),
+    });
   },
 });
 

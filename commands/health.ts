@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineReadCommand } from '../src/core/command.js';
 import { formatDuration, relativeTime } from '../src/core/duration.js';
 import { block, type Reply } from '../src/core/reply.js';
-import { platformName, type PlatformHealth } from '../src/net/connection-health.js';
+import { type PlatformHealth, platformName } from '../src/net/connection-health.js';
 
 export default defineReadCommand({
   name: 'health',
@@ -33,7 +33,12 @@ export default defineReadCommand({
       blocks: [
         block.table(
           ['platform', 'state', 'since', { header: 'reconnects (24 h)', align: 'right' }],
-          platforms.map((p) => [platformName(p.platform), p.state, `${utc(p.since)} (${relativeTime(p.since, now)})`, String(p.reconnects24h)]),
+          platforms.map((p) => [
+            platformName(p.platform),
+            p.state,
+            `${utc(p.since)} (${relativeTime(p.since, now)})`,
+            String(p.reconnects24h),
+          ]),
         ),
         ...(notes.length > 0 ? [block.list(notes)] : []),
       ],
@@ -50,9 +55,13 @@ function notesOf(p: PlatformHealth, now: number): string[] {
       `${name}: last span with no link open ${formatMs(p.gaps.last)}; ${p.gaps.count24h} in 24 h, longest ${formatMs(p.gaps.longest24h)} (commands sent then were lost).`,
     );
   if (p.outbox && (p.outbox.waiting > 0 || p.outbox.dropped24h > 0))
-    notes.push(`${name}: ${p.outbox.waiting} message(s) waiting to be posted; ${p.outbox.dropped24h} dropped in 24 h (see the log).`);
+    notes.push(
+      `${name}: ${p.outbox.waiting} message(s) waiting to be posted; ${p.outbox.dropped24h} dropped in 24 h (see the log).`,
+    );
   if (p.lastProblem)
-    notes.push(`${name}: last problem ${relativeTime(p.lastProblem.at, now)} (${p.lastProblem.hop}): ${p.lastProblem.detail}`);
+    notes.push(
+      `${name}: last problem ${relativeTime(p.lastProblem.at, now)} (${p.lastProblem.hop}): ${p.lastProblem.detail}`,
+    );
   return notes;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineReadCommand } from '../src/core/command.js';
-import { hasRole } from '../src/core/roles.js';
 import { block } from '../src/core/reply.js';
+import { hasRole } from '../src/core/roles.js';
 
 export default defineReadCommand({
   name: 'help',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { executePledge } from '../src/cluster/pledge/pledge-executor.js';
-import { planPledge, type PledgePlanData } from '../src/cluster/pledge/pledge-planner.js';
+import { type PledgePlanData, planPledge } from '../src/cluster/pledge/pledge-planner.js';
 import { pledgePlanReply, scheduleStartedReply } from '../src/cluster/pledge/pledge-reply.js';
 import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-scheduler.js';
 import { pledgeStatus, stopSchedules } from '../src/cluster/pledge/pledge-status.js';
@@ -21,20 +21,42 @@ export default defineGroup({
   description: 'Start sealing committed-capacity sectors, with pre-checks and approval',
   defaultSubcommand: 'start',
   subcommands: [
-    defineDestructiveCommand<{ count?: number; mode: 'single' | 'per-worker' | 'fill'; miner?: string; every?: number }, PledgePlanData>({
+    defineDestructiveCommand<
+      { count?: number; mode: 'single' | 'per-worker' | 'fill'; miner?: string; every?: number },
+      PledgePlanData
+    >({
       name: 'start',
       description: 'Pledge sectors: single (count × PledgeSector), per-worker (mypledgeonce) or fill (mypledge)',
       options: [
-        { name: 'count', type: 'integer', description: 'Sectors to pledge in mode single (default 1)', positional: true },
-        { name: 'mode', type: 'string', description: 'single, per-worker or fill', choices: ['single', 'per-worker', 'fill'] },
+        {
+          name: 'count',
+          type: 'integer',
+          description: 'Sectors to pledge in mode single (default 1)',
+          positional: true,
+        },
+        {
+          name: 'mode',
+          type: 'string',
+          description: 'single, per-worker or fill',
+          choices: ['single', 'per-worker', 'fill'],
+        },
         { name: 'miner', type: 'string', description: 'Seal- or deal-miner (default: the seal-miner)' },
-        { name: 'every', type: 'duration', description: 'Repeat: a round every 15m, 1h, … until /pledge stop (one approval)' },
+        {
+          name: 'every',
+          type: 'duration',
+          description: 'Repeat: a round every 15m, 1h, … until /pledge stop (one approval)',
+        },
       ],
       args: z
         .strictObject({
           count: count.optional(),
-          mode: z.enum(['single', 'per-worker', 'fill'], { error: 'mode must be single, per-worker or fill' }).default('single'),
-          miner: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$|^[ft]0\d+$/, { error: 'give a configured miner name' }).optional(),
+          mode: z
+            .enum(['single', 'per-worker', 'fill'], { error: 'mode must be single, per-worker or fill' })
+            .default('single'),
+          miner: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9._-]{0,62}$|^[ft]0\d+$/, { error: 'give a configured miner name' })
+            .optional(),
           every: z
             .string()
             .regex(/^\d+(m|h)$/, { error: 'every must be minutes or hours, e.g. every=15m or every=2h' })
@@ -63,7 +85,12 @@ export default defineGroup({
       name: 'stop',
       description: 'End a pledge schedule (every=…); without an id, the only one running',
       options: [{ name: 'id', type: 'string', description: 'Schedule id, e.g. S1', positional: true }],
-      args: z.strictObject({ id: z.string().regex(/^[sS]\d{1,6}$/, { error: 'a schedule id looks like S1' }).optional() }),
+      args: z.strictObject({
+        id: z
+          .string()
+          .regex(/^[sS]\d{1,6}$/, { error: 'a schedule id looks like S1' })
+          .optional(),
+      }),
       // Stopping only ever reduces what the bot does: no approval needed.
       role: 'operator',
       destructive: false,
@@ -73,7 +100,9 @@ export default defineGroup({
       name: 'status',
       description: 'Sectors pledged recently by the bot and the state each is in now',
       options: [{ name: 'limit', type: 'integer', description: 'How many recent pledges (default 10)' }],
-      args: z.strictObject({ limit: z.number({ error: 'limit must be a whole number' }).int().min(1).max(100).default(10) }),
+      args: z.strictObject({
+        limit: z.number({ error: 'limit must be a whole number' }).int().min(1).max(100).default(10),
+      }),
       role: 'viewer',
       destructive: false,
       run: (ctx, args) => pledgeStatus(ctx, args.limit),

@@ -2,7 +2,7 @@ import { createClusterServices } from './cluster/create-cluster-services.js';
 import { PledgeScheduler } from './cluster/pledge/pledge-scheduler.js';
 import type { Config } from './config/schema.js';
 import { ChannelPosters } from './core/channel-poster.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { type Clock, systemClock } from './core/clock.js';
 import type { CommandDefinition } from './core/command.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
@@ -51,7 +51,13 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     ...(options.health ? { health: options.health } : {}),
   });
   await runtime.recover();
-  const pledgeScheduler = new PledgeScheduler({ store, cluster, posters, clock, log: options.log.child({ component: 'pledge-schedule' }) });
+  const pledgeScheduler = new PledgeScheduler({
+    store,
+    cluster,
+    posters,
+    clock,
+    log: options.log.child({ component: 'pledge-schedule' }),
+  });
   return {
     config,
     runtime,

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { splitCommandLine } from './adapters/terminal/command-line.js';
+import { terminalPrincipal } from './adapters/terminal/identity.js';
+import { renderText } from './adapters/terminal/render.js';
 import { createApp } from './app.js';
 import { resolveConfig } from './cli/resolve-config.js';
-import { terminalPrincipal } from './adapters/terminal/identity.js';
-import { splitCommandLine } from './adapters/terminal/command-line.js';
-import { renderText } from './adapters/terminal/render.js';
 import { isOpsError } from './core/errors.js';
 import { createLogger, redactSecrets } from './core/logger.js';
 
@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       if (!values.config) return usageError('check-config needs --config FILE');
       const { checkConfigFile, probeConfigFile } = await import('./cli/check-config.js');
-      return values.probe ? probeConfigFile(values.config, process.stdout) : checkConfigFile(values.config, process.stdout);
+      return values.probe
+        ? probeConfigFile(values.config, process.stdout)
+        : checkConfigFile(values.config, process.stdout);
     }
     case 'demo': {
       const { runDemo } = await import('./cli/demo.js');
@@ -108,19 +110,22 @@ async function exec(configPath: string | undefined, as: string | undefined, line
   }
 }
 
-
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
     if (isOpsError(error) && error.user) {
-      process.stderr.write(`lotus-chatops: ${redactSecrets(error.message)}\n${error.hint ? `${redactSecrets(error.hint)}\n` : ''}`);
-      process.exitCode = error.code.startsWith('CONFIG') || error.code === 'USAGE' || error.code === 'LOTUS_ENDPOINT_INVALID' ? 2 : 1;
+      process.stderr.write(
+        `lotus-chatops: ${redactSecrets(error.message)}\n${error.hint ? `${redactSecrets(error.hint)}\n` : ''}`,
+      );
+      process.exitCode =
+        error.code.startsWith('CONFIG') || error.code === 'USAGE' || error.code === 'LOTUS_ENDPOINT_INVALID' ? 2 : 1;
       return;
     }
-    process.stderr.write(`lotus-chatops: internal error: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    process.stderr.write(
+      `lotus-chatops: internal error: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     process.exitCode = 1;
   },
 );

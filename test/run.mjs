@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// The project's one test command (`npm test`): type-check and build (the CLI tests run the built bot), run vitest,
-// then print the plain closing line CI reads: "vitest: N passed, N failed, N skipped".
+// The project's one test command (`npm test`): format and import order (Biome; `npm run format` fixes them), type-check
+// and build (the CLI tests run the built bot), run vitest, then print the plain closing line CI reads:
+// "vitest: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const bin = (name) => `node_modules/.bin/${name}`;
+const lint = spawnSync(bin('biome'), ['check', '.'], { stdio: 'inherit' });
+if (lint.status !== 0) {
+  console.error('Formatting or import order differs from Biome: run `npm run format`.');
+  console.log('vitest: 0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
 const build = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { stdio: 'inherit' });
 if (build.status !== 0) {
   console.log('vitest: 0 passed, 1 failed, 0 skipped');

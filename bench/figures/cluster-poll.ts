@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { pollCluster } from '../../src/cluster/cluster-poll.js';
 import type { ClusterServices } from '../../src/cluster/cluster-services.js';
 import { createClusterServices } from '../../src/cluster/create-cluster-services.js';
-import { configSchema, type Config, type DaemonConfig } from '../../src/config/schema.js';
+import { type Config, configSchema, type DaemonConfig } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { FullNodeApi } from '../../src/lotus/full-node-api.js';
@@ -12,7 +12,7 @@ import {
   type Scenario,
   type ScenarioInput,
 } from '../../src/simulator/scenario.js';
-import { startSimulator, type SimulatedCluster } from '../../src/simulator/start-simulator.js';
+import { type SimulatedCluster, startSimulator } from '../../src/simulator/start-simulator.js';
 import { HttpRequestCounter } from '../lib/http-count.js';
 import type { FigureResult } from '../lib/report.js';
 import { formatMs, median, round, spread, timed } from '../lib/stats.js';

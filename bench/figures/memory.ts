@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FigureResult } from '../lib/report.js';
 import { formatMs, median, round } from '../lib/stats.js';
-import { startBot, type BotProcess } from '../support/bot-process.js';
+import { type BotProcess, startBot } from '../support/bot-process.js';
 import { HeapProbe } from '../support/heap-probe.js';
-import { exited, projectRoot, rssKiB, startSimulatorProcess, type SimulatorProcess } from '../support/processes.js';
+import { exited, projectRoot, rssKiB, type SimulatorProcess, startSimulatorProcess } from '../support/processes.js';
 import { seedPledges } from '../support/seed.js';
 
 const COMMANDS = 1_000;

@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { parse, stringify } from 'yaml';
 import type { FigureResult } from '../lib/report.js';
 import { formatMs, median, percentile, round } from '../lib/stats.js';
-import { startBot, type BotProcess } from '../support/bot-process.js';
-import { projectRoot, startSimulatorProcess, type SimulatorProcess } from '../support/processes.js';
+import { type BotProcess, startBot } from '../support/bot-process.js';
+import { projectRoot, type SimulatorProcess, startSimulatorProcess } from '../support/processes.js';
 import { seedPledges } from '../support/seed.js';
 import { FakeSlack } from '../support/slack-fake.js';
 
@@ -98,7 +98,10 @@ export async function slackFigure(options: { runs: number }): Promise<FigureResu
     for (let i = 0; i < options.runs; i++) rounds.push(await burst());
 
     const p = (list: Array<{ ack: number; answer: number }>, field: 'ack' | 'answer', q: number) =>
-      percentile(list.map((s) => s[field]), q);
+      percentile(
+        list.map((s) => s[field]),
+        q,
+      );
     const ackP50 = median(rounds.map((r) => p(r, 'ack', 50)));
     const ackP99 = median(rounds.map((r) => p(r, 'ack', 99)));
     const answerP50 = median(rounds.map((r) => p(r, 'answer', 50)));
@@ -132,7 +135,12 @@ export async function slackFigure(options: { runs: number }): Promise<FigureResu
           p50: round2(ackP50),
           p99: round2(ackP99),
           worst: round2(worstAck),
-          pooledP99: round2(percentile(all.map((s) => s.ack), 99)),
+          pooledP99: round2(
+            percentile(
+              all.map((s) => s.ack),
+              99,
+            ),
+          ),
         },
         answerMs: { p50: round2(answerP50), p99: round2(answerP99) },
         failedAnswers: failed,

@@ -68,14 +68,22 @@ export async function sshFigure(options: { runs: number }): Promise<FigureResult
       return path;
     };
     const sshOptions = (kh: string) => [
-      '-F', 'none',
-      '-i', farm.clientKeyPath,
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=10',
-      '-o', 'StrictHostKeyChecking=no',
-      '-o', `UserKnownHostsFile=${kh}`,
-      '-o', 'LogLevel=ERROR',
+      '-F',
+      'none',
+      '-i',
+      farm.clientKeyPath,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      `UserKnownHostsFile=${kh}`,
+      '-o',
+      'LogLevel=ERROR',
     ];
 
     let warmMs: number[] = [];

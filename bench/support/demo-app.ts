@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { demoEnvironment } from '../../src/cli/demo.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';

@@ -29,7 +29,9 @@ export function checkConfigFile(path: string, out: Writable, env: NodeJS.Process
     config.discord?.enabled ? 'Discord' : undefined,
     config.terminal.enabled ? 'terminal' : undefined,
   ].filter(Boolean);
-  const roleCount = (['admin', 'operator', 'viewer'] as const).map((r) => `${config.rbac.roles[r].length} ${r}`).join(', ');
+  const roleCount = (['admin', 'operator', 'viewer'] as const)
+    .map((r) => `${config.rbac.roles[r].length} ${r}`)
+    .join(', ');
   out.write(
     [
       `${path}: OK`,
@@ -64,7 +66,11 @@ function networkLine(network: Parameters<typeof proxySettings>[0], env: NodeJS.P
  * (unreachable, refused, wanting credentials), TLS, or the platform's refusal of the bot's credentials. Exit 0 when
  * every endpoint answered, 1 when one did not, 2 for a configuration problem. The plain check never goes online.
  */
-export async function probeConfigFile(path: string, out: Writable, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function probeConfigFile(
+  path: string,
+  out: Writable,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const checked = checkConfigFile(path, out, env);
   if (checked !== 0) return checked;
   const config = loadConfigFile(path, env).config;
@@ -83,7 +89,9 @@ export async function probeConfigFile(path: string, out: Writable, env: NodeJS.P
     const route = settings.proxy
       ? `through the proxy ${describeProxy(settings.proxy)} (from ${settings.source === 'config' ? 'network.proxy' : 'HTTPS_PROXY'})`
       : 'directly (no proxy set)';
-    out.write(`Probing the chat platforms ${route}${settings.noProxy.length ? `; not through it: ${settings.noProxy.join(', ')}` : ''}:\n`);
+    out.write(
+      `Probing the chat platforms ${route}${settings.noProxy.length ? `; not through it: ${settings.noProxy.join(', ')}` : ''}:\n`,
+    );
     const probes = await probeEndpoints(settings, targets, timeoutMs);
     out.write(`${redactSecrets(formatProbe(probes))}\n`);
     const failed = probes.filter((p) => !p.ok);

@@ -8,7 +8,7 @@ import { createApp } from '../app.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../core/logger.js';
 import { packageRoot } from '../core/package-root.js';
-import { startSimulator, type SimulatedCluster } from '../simulator/start-simulator.js';
+import { type SimulatedCluster, startSimulator } from '../simulator/start-simulator.js';
 
 export interface DemoOptions {
   as: string | undefined;

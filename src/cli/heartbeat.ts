@@ -18,7 +18,10 @@ interface Heartbeat {
  * `run` writes a heartbeat every interval (atomically: write, then rename), with each chat platform's state. The
  * container's HEALTHCHECK reads it: a stuck event loop stops the heartbeat, which a config check would never see.
  */
-export function startHeartbeat(path: string, options: { clock: Clock; health: HealthView; intervalMs?: number }): () => void {
+export function startHeartbeat(
+  path: string,
+  options: { clock: Clock; health: HealthView; intervalMs?: number },
+): () => void {
   const write = () => {
     const beat: Heartbeat = {
       at: options.clock.now(),
@@ -36,7 +39,11 @@ export function startHeartbeat(path: string, options: { clock: Clock; health: He
 }
 
 /** `lotus-chatops healthcheck`: 0 when the heartbeat is fresh and no platform has been down for long. */
-export function checkHeartbeat(path: string, now: number, options: { maxAgeMs?: number; downForMs?: number } = {}): { ok: boolean; message: string } {
+export function checkHeartbeat(
+  path: string,
+  now: number,
+  options: { maxAgeMs?: number; downForMs?: number } = {},
+): { ok: boolean; message: string } {
   let beat: Heartbeat;
   try {
     beat = JSON.parse(readFileSync(path, 'utf8')) as Heartbeat;
@@ -44,8 +51,12 @@ export function checkHeartbeat(path: string, now: number, options: { maxAgeMs?: 
     return { ok: false, message: `no heartbeat at ${path}: is lotus-chatops run started, with this configuration?` };
   }
   const age = now - beat.at;
-  if (age > (options.maxAgeMs ?? 90_000)) return { ok: false, message: `the last heartbeat is ${Math.round(age / 1000)} s old (pid ${beat.pid})` };
+  if (age > (options.maxAgeMs ?? 90_000))
+    return { ok: false, message: `the last heartbeat is ${Math.round(age / 1000)} s old (pid ${beat.pid})` };
   const down = beat.platforms.filter((p) => p.state === 'down' && now - p.since > (options.downForMs ?? 10 * 60_000));
   if (down.length > 0) return { ok: false, message: `down for over 10 min: ${down.map((p) => p.platform).join(', ')}` };
-  return { ok: true, message: `alive (pid ${beat.pid}, ${Math.round(age / 1000)} s ago)${beat.platforms.length ? `; ${beat.platforms.map((p) => `${p.platform} ${p.state}`).join(', ')}` : ''}` };
+  return {
+    ok: true,
+    message: `alive (pid ${beat.pid}, ${Math.round(age / 1000)} s ago)${beat.platforms.length ? `; ${beat.platforms.map((p) => `${p.platform} ${p.state}`).join(', ')}` : ''}`,
+  };
 }

@@ -11,11 +11,15 @@ import { resolveConfig } from './resolve-config.js';
 /** `lotus-chatops register-commands`: one bulk registration of the slash commands, through the configured proxy. */
 export async function registerDiscordCommands(configPath: string, global: boolean): Promise<number> {
   const { config } = await resolveConfig(configPath, process.env);
-  if (!config.discord) throw new OpsError('USAGE', { detail: 'register-commands needs a discord section in the configuration' });
+  if (!config.discord)
+    throw new OpsError('USAGE', { detail: 'register-commands needs a discord section in the configuration' });
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level });
   // Through the configured proxy, like every other Discord call.
   const timeoutMs = parseDuration(config.network.timeout);
-  const transport = createPlatformTransport(proxySettings(config.network, process.env), { log, connectTimeoutMs: timeoutMs });
+  const transport = createPlatformTransport(proxySettings(config.network, process.env), {
+    log,
+    connectTimeoutMs: timeoutMs,
+  });
   try {
     const summary = await registerCommands({
       config: config.discord,

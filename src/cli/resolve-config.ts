@@ -18,7 +18,8 @@ export async function resolveConfig(path: string | undefined, env: NodeJS.Proces
   const config = await zeroConfig(env);
   if (!config) {
     throw new OpsError('USAGE', {
-      detail: 'no --config FILE, and FULLNODE_API_INFO / MINER_API_INFO are not set. Give a config file (see config/example.yaml) or export the API info as for the lotus CLI.',
+      detail:
+        'no --config FILE, and FULLNODE_API_INFO / MINER_API_INFO are not set. Give a config file (see config/example.yaml) or export the API info as for the lotus CLI.',
     });
   }
   return { config };

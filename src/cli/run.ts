@@ -6,7 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { ConnectionHealth } from '../net/connection-health.js';
 import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
-import { startChatPlatforms, type ChatPlatforms } from './start-chat-platforms.js';
+import { type ChatPlatforms, startChatPlatforms } from './start-chat-platforms.js';
 
 /** `lotus-chatops run`: every configured adapter, the background work, until SIGINT/SIGTERM or the terminal closes. */
 export async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
@@ -47,7 +47,12 @@ export async function run(configPath: string | undefined, as: string | undefined
   const stopHeartbeat = startHeartbeat(heartbeatPath(config.store.path), { clock: systemClock, health });
   stops.push(stopHeartbeat);
   log.info(
-    { cluster: config.cluster.name, slack: config.slack?.enabled === true, discord: config.discord?.enabled === true, terminal: terminalWanted },
+    {
+      cluster: config.cluster.name,
+      slack: config.slack?.enabled === true,
+      discord: config.discord?.enabled === true,
+      terminal: terminalWanted,
+    },
     'lotus-chatops started',
   );
   await waitForShutdown(terminalDone);

@@ -1,19 +1,19 @@
-import { startDiscordAdapter, type DiscordAdapter } from '../adapters/discord/discord-adapter.js';
-import { startSlackAdapter, type SlackAdapter } from '../adapters/slack/slack-adapter.js';
+import { type DiscordAdapter, startDiscordAdapter } from '../adapters/discord/discord-adapter.js';
+import { type SlackAdapter, startSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import type { App } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { ChannelPoster } from '../core/channel-poster.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import type { ChannelRef } from '../core/command.js';
 import { parseDuration } from '../core/duration.js';
-import { OpsError, isOpsError } from '../core/errors.js';
+import { isOpsError, OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { ConnectionHealth, platformName, type HealthReporter } from '../net/connection-health.js';
+import { ConnectionHealth, type HealthReporter, platformName } from '../net/connection-health.js';
 import { OutageAnnouncer } from '../net/outage-announcer.js';
 import { OutboxPoster } from '../net/outbox-poster.js';
 import { isUnreachable } from '../net/platform-error.js';
 import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
-import { describeProxy, proxySettings, type ProxySettings } from '../net/proxy-settings.js';
+import { describeProxy, type ProxySettings, proxySettings } from '../net/proxy-settings.js';
 
 export interface ChatPlatformsOptions {
   config: Config;
@@ -68,9 +68,15 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
   const retries = config.network.retries;
   log.info(
     settings.proxy
-      ? { proxy: describeProxy(settings.proxy), from: settings.source === 'config' ? 'network.proxy' : 'HTTPS_PROXY', noProxy: settings.noProxy }
+      ? {
+          proxy: describeProxy(settings.proxy),
+          from: settings.source === 'config' ? 'network.proxy' : 'HTTPS_PROXY',
+          noProxy: settings.noProxy,
+        }
       : { noProxy: settings.noProxy },
-    settings.proxy ? 'chat platforms are reached through the proxy' : 'chat platforms are reached directly (no proxy set)',
+    settings.proxy
+      ? 'chat platforms are reached through the proxy'
+      : 'chat platforms are reached directly (no proxy set)',
   );
 
   const outboxes = new Map<string, OutboxPoster>();
@@ -96,7 +102,11 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
         platform: platform.name,
         post: (channel, reply) => {
           if (adapter === undefined)
-            throw new OpsError('PLATFORM_UNREACHABLE', { platform: platformName(platform.name), hop: 'start', detail: 'not connected yet' });
+            throw new OpsError('PLATFORM_UNREACHABLE', {
+              platform: platformName(platform.name),
+              hop: 'start',
+              detail: 'not connected yet',
+            });
           return platform.poster(adapter).post(channel, reply);
         },
       },
@@ -147,7 +157,9 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
     for (const timer of timers) clearTimeout(timer);
     for (const [name, adapter] of running) {
       app.posters.unregister(name);
-      await adapter.stop().catch((error: unknown) => log.warn({ err: error, platform: name }, 'stopping an adapter failed'));
+      await adapter
+        .stop()
+        .catch((error: unknown) => log.warn({ err: error, platform: name }, 'stopping an adapter failed'));
     }
     for (const outbox of outboxes.values()) outbox.abandon();
     await Promise.all(transports.map((t) => t.close().catch(() => undefined)));

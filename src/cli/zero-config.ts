@@ -1,4 +1,4 @@
-import { configSchema, type Config } from '../config/schema.js';
+import { type Config, configSchema } from '../config/schema.js';
 import { OpsError } from '../core/errors.js';
 import { registerSecret } from '../core/logger.js';
 import { parseApiInfo } from '../lotus/api-info.js';
@@ -15,17 +15,21 @@ export async function zeroConfig(env: NodeJS.ProcessEnv): Promise<Config | undef
   const fullNode = discoverApiInfo('full', { env })?.apiInfo;
   const minerInfo = discoverApiInfo('miner', { env })?.apiInfo;
   if (!fullNode || !minerInfo) return undefined;
-  for (const endpoint of [...parseApiInfo(fullNode, 'full'), ...parseApiInfo(minerInfo, 'miner')]) registerSecret(endpoint.token);
+  for (const endpoint of [...parseApiInfo(fullNode, 'full'), ...parseApiInfo(minerInfo, 'miner')])
+    registerSecret(endpoint.token);
   const actor = await MinerApi.fromApiInfo(minerInfo, { timeoutMs: 10_000 }).call('ActorAddress', []);
   const parsed = configSchema.safeParse({
     cluster: {
       name: `${actor} (from FULLNODE_API_INFO / MINER_API_INFO)`,
       daemons: [{ name: 'daemon', api: fullNode }],
-      miners: [{ name: 'miner', actor, api: minerInfo, roles: ['winning-post', 'window-post', 'seal'], forkCommands: false }],
+      miners: [
+        { name: 'miner', actor, api: minerInfo, roles: ['winning-post', 'window-post', 'seal'], forkCommands: false },
+      ],
     },
     rbac: { roles: { admin: ['terminal:*'] } },
     store: { path: env.LOTUS_CHATOPS_STORE ?? `${env.HOME ?? '.'}/.lotus-chatops/store.db` },
   });
-  if (!parsed.success) throw new OpsError('CONFIG_INVALID', { count: parsed.error.issues.length, detail: parsed.error.message });
+  if (!parsed.success)
+    throw new OpsError('CONFIG_INVALID', { count: parsed.error.issues.length, detail: parsed.error.message });
   return parsed.data;
 }

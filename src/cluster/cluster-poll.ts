@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { DaemonConfig, MinerRole } from '../config/schema.js';
-import { OpsError, isOpsError } from '../core/errors.js';
+import { isOpsError, OpsError } from '../core/errors.js';
 import { FullNodeApi, type FullNodeResult } from '../lotus/full-node-api.js';
 import type { MinerResult } from '../lotus/miner-api.js';
 import type { BatchResult, CallOptions } from '../lotus/rpc-client.js';

@@ -1,17 +1,17 @@
 import type { Config, MinerConfig, MinerRole } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { FullNodeApi } from '../lotus/full-node-api.js';
 import { MinerApi } from '../lotus/miner-api.js';
-import { parseDuration } from '../core/duration.js';
-import { HostExecutor } from '../ssh/host-executor.js';
-import { SshPool } from '../ssh/ssh-pool.js';
-import type { SshHost } from '../ssh/ssh-host.js';
 import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
 import { proxySettings } from '../net/proxy-settings.js';
-import { probeTcp } from './probe-tcp.js';
+import { HostExecutor } from '../ssh/host-executor.js';
+import type { SshHost } from '../ssh/ssh-host.js';
+import { SshPool } from '../ssh/ssh-pool.js';
 import type { ClusterServices } from './cluster-services.js';
+import { probeTcp } from './probe-tcp.js';
 
 export interface ClusterServicesDeps {
   log: Logger;
@@ -44,7 +44,10 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     // An actor names the cluster's miner set; the first configured process of that actor answers for it.
     const byActor = cluster.miners.find((m) => m.actor === nameOrActor);
     if (byActor) return byActor;
-    throw new OpsError('MINER_UNKNOWN', { miner: nameOrActor, known: cluster.miners.map((m) => `${m.name} (${m.actor})`).join(', ') });
+    throw new OpsError('MINER_UNKNOWN', {
+      miner: nameOrActor,
+      known: cluster.miners.map((m) => `${m.name} (${m.actor})`).join(', '),
+    });
   };
 
   let ssh: { pool: SshPool; executor: HostExecutor } | undefined;
@@ -60,7 +63,10 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
         logger: log,
         connectTimeoutMs: parseDuration(config.ssh.connectTimeout),
       });
-      ssh = { pool, executor: new HostExecutor(pool, { logger: log, defaultTimeoutMs: parseDuration(config.ssh.commandTimeout) }) };
+      ssh = {
+        pool,
+        executor: new HostExecutor(pool, { logger: log, defaultTimeoutMs: parseDuration(config.ssh.commandTimeout) }),
+      };
     }
     return ssh.executor;
   };

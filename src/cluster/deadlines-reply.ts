@@ -1,13 +1,16 @@
 import { relativeTime } from '../core/duration.js';
-import { block, type Block, type Reply, type Severity } from '../core/reply.js';
-import { utcClock, utcDateTime, verdicts, type DeadlineRow, type DeadlinesReport } from './deadlines-report.js';
+import { type Block, block, type Reply, type Severity } from '../core/reply.js';
+import { type DeadlineRow, type DeadlinesReport, utcClock, utcDateTime, verdicts } from './deadlines-report.js';
 
 const rank: Record<Severity, number> = { success: 0, info: 1, warning: 2, error: 3 };
 
 /** `/deadlines`: the verdicts first, then `proving info`'s header, then `proving deadlines`' table. */
 export function deadlinesReply(report: DeadlinesReport, options: { all: boolean; deadline?: number }): Reply {
   const found = verdicts(report);
-  const severity = found.reduce<Severity>((worst, v) => (rank[v.severity] > rank[worst] ? v.severity : worst), 'success');
+  const severity = found.reduce<Severity>(
+    (worst, v) => (rank[v.severity] > rank[worst] ? v.severity : worst),
+    'success',
+  );
   const blocks: Block[] = [
     // Problems first; the rest keeps its natural order (the open deadline, then what comes next).
     ...[...found.filter((v) => rank[v.severity] >= 2), ...found.filter((v) => rank[v.severity] < 2)]
@@ -25,7 +28,8 @@ export function deadlinesReply(report: DeadlinesReport, options: { all: boolean;
 
 function header(report: DeadlinesReport): Array<{ label: string; value: string }> {
   const { info, chainTime, now, totals, current } = report;
-  const at = (epoch: number) => `${epoch} (${utcDateTime(chainTime.epochToMs(epoch))}, ${relativeTime(chainTime.epochToMs(epoch), now)})`;
+  const at = (epoch: number) =>
+    `${epoch} (${utcDateTime(chainTime.epochToMs(epoch))}, ${relativeTime(chainTime.epochToMs(epoch), now)})`;
   // `proving info` prints an integer percentage: faults·100/live.
   const faultPercent = totals.live === 0 ? 0 : Math.floor((totals.faults * 100) / totals.live);
   return [
@@ -37,7 +41,10 @@ function header(report: DeadlinesReport): Array<{ label: string; value: string }
     { label: 'Sectors', value: `${totals.live} live, ${totals.active} active` },
     { label: 'Faults', value: `${totals.faults} (${faultPercent}%)` },
     { label: 'Recovering', value: String(totals.recoveries) },
-    { label: 'Deadline index', value: `${info.Index} (${current.liveSectors} sectors in ${current.activePartitions} partitions)` },
+    {
+      label: 'Deadline index',
+      value: `${info.Index} (${current.liveSectors} sectors in ${current.activePartitions} partitions)`,
+    },
     { label: 'Deadline open', value: at(info.Open) },
     { label: 'Deadline close', value: at(info.Close) },
     { label: 'Deadline challenge', value: at(info.Challenge) },
@@ -74,7 +81,9 @@ function deadlinesTable(report: DeadlinesReport, all: boolean): Block[] {
       ],
       rows,
     ),
-    ...(folded > 0 ? [block.text(`${folded} deadline(s) without sectors not shown; add "all" to see every deadline.`)] : []),
+    ...(folded > 0
+      ? [block.text(`${folded} deadline(s) without sectors not shown; add "all" to see every deadline.`)]
+      : []),
   ];
 }
 

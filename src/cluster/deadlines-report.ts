@@ -1,7 +1,7 @@
-import { ChainTime } from '../lotus/chain-time.js';
 import { relativeTime as relative } from '../core/duration.js';
 import { countRuns, expandRuns } from '../lotus/bitfield.js';
-import { deadlineSchedule, type DeadlineInfo, type DeadlineWindow } from '../lotus/deadline-math.js';
+import { ChainTime } from '../lotus/chain-time.js';
+import { type DeadlineInfo, type DeadlineWindow, deadlineSchedule } from '../lotus/deadline-math.js';
 import type { FullNodeApi } from '../lotus/full-node-api.js';
 import type { Partition, TipSetKey } from '../lotus/schemas.js';
 
@@ -61,7 +61,11 @@ export async function buildDeadlinesReport(api: FullNodeApi, actor: string, now:
   const provingDeadline = api.request('StateMinerProvingDeadline', [actor, tsk]);
   const deadlines = api.request('StateMinerDeadlines', [actor, tsk]);
   const partitionRequests = Array.from({ length: 48 }, (_, i) => api.request('StateMinerPartitions', [actor, i, tsk]));
-  const [infoResult, deadlinesResult, ...partitionResults] = await api.rpc.batch([provingDeadline, deadlines, ...partitionRequests] as const);
+  const [infoResult, deadlinesResult, ...partitionResults] = await api.rpc.batch([
+    provingDeadline,
+    deadlines,
+    ...partitionRequests,
+  ] as const);
   const info = unwrap(infoResult) as DeadlineInfo;
   const deadlineList = unwrap(deadlinesResult) as Array<{ PostSubmissions: number[] | null }>;
   const partitions = partitionResults.map((r) => unwrap(r) as Partition[]);
@@ -222,4 +226,3 @@ export function utcClock(ms: number): string {
 export function utcDateTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
-

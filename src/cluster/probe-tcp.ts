@@ -19,7 +19,11 @@ export function probeTcp(address: string, timeoutMs = 3_000, now: () => number =
     socket.setTimeout(timeoutMs, () => done({ ok: false, error: `no answer within ${timeoutMs} ms` }));
     socket.once('connect', () => done({ ok: true, ms: now() - started }));
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      done({ ok: false, error: error.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : (error.code ?? error.message) }),
+      done({
+        ok: false,
+        error:
+          error.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : (error.code ?? error.message),
+      }),
     );
   });
 }

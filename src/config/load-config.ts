@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { OpsError } from '../core/errors.js';
 import { registerSecret } from '../core/logger.js';
-import { configSchema, type Config } from './schema.js';
+import { type Config, configSchema } from './schema.js';
 
 /** A problem found in a config file, with where it is. */
 export interface ConfigProblem {
@@ -29,7 +29,11 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new OpsError('CONFIG_NOT_FOUND', { path, detail: (error as NodeJS.ErrnoException).code ?? String(error) }, { cause: error });
+    throw new OpsError(
+      'CONFIG_NOT_FOUND',
+      { path, detail: (error as NodeJS.ErrnoException).code ?? String(error) },
+      { cause: error },
+    );
   }
   return { config: parseConfigText(text, env, path), source: path };
 }
@@ -40,7 +44,9 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, source = '
   if (problems.problems.length > 0 || problems.config === undefined) {
     throw new OpsError('CONFIG_INVALID', {
       count: problems.problems.length,
-      detail: problems.problems.map((p) => `  ${source}${p.line ? `:${p.line}` : ''}: ${p.path}: ${p.message}`).join('\n'),
+      detail: problems.problems
+        .map((p) => `  ${source}${p.line ? `:${p.line}` : ''}: ${p.path}: ${p.message}`)
+        .join('\n'),
     });
   }
   return problems.config;
@@ -76,19 +82,22 @@ function interpolateEnv(doc: Document, env: NodeJS.ProcessEnv, lineCounter: Line
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const keyPath = pathOf(path, node);
-      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
-        const value = env[name];
-        // Secrets are registered by the key they land in (registerSecretsIn), not here: an actor address or a
-        // listen address also comes from the environment and must stay readable.
-        if (value !== undefined && value !== '') return value;
-        if (fallback !== undefined) return fallback;
-        problems.push({
-          path: keyPath,
-          line: lineOf(node, lineCounter),
-          message: `environment variable \${${name}} is not set`,
-        });
-        return '';
-      });
+      node.value = node.value.replace(
+        /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+        (_m, name: string, fallback?: string) => {
+          const value = env[name];
+          // Secrets are registered by the key they land in (registerSecretsIn), not here: an actor address or a
+          // listen address also comes from the environment and must stay readable.
+          if (value !== undefined && value !== '') return value;
+          if (fallback !== undefined) return fallback;
+          problems.push({
+            path: keyPath,
+            line: lineOf(node, lineCounter),
+            message: `environment variable \${${name}} is not set`,
+          });
+          return '';
+        },
+      );
     },
   });
   return problems;
@@ -156,7 +165,15 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: Line
     }
     case 'invalid_type': {
       const got = doc.getIn(issue.path as Array<string | number>);
-      return [{ ...base, message: got === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${JSON.stringify(got)}` }];
+      return [
+        {
+          ...base,
+          message:
+            got === undefined
+              ? `missing (expected ${issue.expected})`
+              : `expected ${issue.expected}, got ${JSON.stringify(got)}`,
+        },
+      ];
     }
     default:
       return [{ ...base, message: issue.message }];

@@ -88,7 +88,8 @@ const hostSchema = z.strictObject({
 });
 
 const principal = z.string().regex(/^(\*|[a-z-]+:(\*|[A-Za-z0-9._@-]+))$/, {
-  error: 'must be a principal such as slack:U0123, slack-group:S0123, discord:123, discord-role:456, terminal:alice, or a wildcard like slack:*',
+  error:
+    'must be a principal such as slack:U0123, slack-group:S0123, discord:123, discord-role:456, terminal:alice, or a wildcard like slack:*',
 });
 
 const approvalRule = z.strictObject({
@@ -121,7 +122,10 @@ const slackSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(3000),
   apiUrl: z.string().url().optional(),
   /** One `/lotus <command>` instead of one slash command per bot command. */
-  singleCommand: z.string().regex(/^[a-z0-9_-]+$/).optional(),
+  singleCommand: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/)
+    .optional(),
 });
 
 const discordSchema = z.strictObject({
@@ -145,7 +149,11 @@ const networkSchema = z.strictObject({
       try {
         parseProxyUrl(ctx.value, 'network.proxy');
       } catch (error) {
-        ctx.issues.push({ code: 'custom', input: undefined, message: error instanceof Error ? error.message.replace(/^network\.proxy /, '') : String(error) });
+        ctx.issues.push({
+          code: 'custom',
+          input: undefined,
+          message: error instanceof Error ? error.message.replace(/^network\.proxy /, '') : String(error),
+        });
       }
     })
     .optional(),
@@ -161,7 +169,11 @@ const networkSchema = z.strictObject({
       downAfter: duration.default('2m'),
       /** Channels for those announcements, as platform:channel; a platform's outage goes only to the others. */
       announce: z
-        .array(z.string().regex(/^(slack|discord):[A-Za-z0-9]+$/, { error: 'must be a channel such as slack:C0123 or discord:123456789012345678' }))
+        .array(
+          z.string().regex(/^(slack|discord):[A-Za-z0-9]+$/, {
+            error: 'must be a channel such as slack:C0123 or discord:123456789012345678',
+          }),
+        )
         .default([]),
     })
     .prefault({}),
@@ -213,7 +225,10 @@ export const configSchema = z
     terminal: terminalSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     log: z
-      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), pretty: z.boolean().default(false) })
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        pretty: z.boolean().default(false),
+      })
       .prefault({}),
   })
   .check((ctx) => {
@@ -241,24 +256,40 @@ export const configSchema = z
         problem(['cluster', 'miners', i, 'host'], `no host named "${miner.host}" under cluster.hosts`);
       }
       if (miner.roles.includes('sector-counter') && miner.sectorCounterListen === undefined) {
-        problem(['cluster', 'miners', i, 'sectorCounterListen'], 'the sector-counter miner needs sectorCounterListen (its --sclisten HOST:PORT)');
+        problem(
+          ['cluster', 'miners', i, 'sectorCounterListen'],
+          'the sector-counter miner needs sectorCounterListen (its --sclisten HOST:PORT)',
+        );
       }
     });
     const counters = config.cluster.miners.filter((m) => m.roles.includes('sector-counter'));
     if (new Set(counters.map((m) => m.actor)).size !== counters.length) {
-      problem(['cluster', 'miners'], 'more than one sector-counter for one actor: two counters hand out the same sector numbers');
+      problem(
+        ['cluster', 'miners'],
+        'more than one sector-counter for one actor: two counters hand out the same sector numbers',
+      );
     }
     config.cluster.hosts.forEach((host, i) => {
       if (host.hostKey === undefined && config.ssh.knownHostsFile === undefined) {
-        problem(['cluster', 'hosts', i, 'hostKey'], 'no host key pinned: set hostKey (ssh-keygen -lf on the host) or ssh.knownHostsFile');
+        problem(
+          ['cluster', 'hosts', i, 'hostKey'],
+          'no host key pinned: set hostKey (ssh-keygen -lf on the host) or ssh.knownHostsFile',
+        );
       }
       host.workers.forEach((worker, j) => {
         if (worker.miner !== undefined && !minerNames.has(worker.miner)) {
-          problem(['cluster', 'hosts', i, 'workers', j, 'miner'], `no miner named "${worker.miner}" under cluster.miners`);
+          problem(
+            ['cluster', 'hosts', i, 'workers', j, 'miner'],
+            `no miner named "${worker.miner}" under cluster.miners`,
+          );
         }
       });
     });
-    if (config.cluster.hosts.length > 0 && config.ssh.privateKey === undefined && config.ssh.privateKeyPath === undefined) {
+    if (
+      config.cluster.hosts.length > 0 &&
+      config.ssh.privateKey === undefined &&
+      config.ssh.privateKeyPath === undefined
+    ) {
       problem(['ssh'], 'hosts are configured but no SSH key: set ssh.privateKeyPath or ssh.privateKey');
     }
     if (config.slack?.enabled && config.slack.mode === 'socket' && config.slack.appToken === undefined) {
@@ -269,7 +300,11 @@ export const configSchema = z
     }
   });
 
-function uniqueNames(problem: (path: PropertyKey[], message: string) => void, items: Array<{ name: string }>, path: PropertyKey[]): void {
+function uniqueNames(
+  problem: (path: PropertyKey[], message: string) => void,
+  items: Array<{ name: string }>,
+  path: PropertyKey[],
+): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
     if (seen.has(item.name)) problem([...path, i, 'name'], `duplicate name "${item.name}"`);

@@ -87,7 +87,10 @@ export interface ScheduleBook {
 
 export interface Journal {
   append(kind: string, data: Record<string, unknown>): Promise<void>;
-  recent(kind: string, limit: number): Promise<Array<{ at: number; principal: string; approvalId: string | null; data: Record<string, unknown> }>>;
+  recent(
+    kind: string,
+    limit: number,
+  ): Promise<Array<{ at: number; principal: string; approvalId: string | null; data: Record<string, unknown> }>>;
 }
 
 /** What built-in commands may ask of the runtime, without reaching into its internals. */

@@ -19,7 +19,11 @@ interface CatalogueEntry {
 const catalogue = {
   // Input and usage
   USAGE: { message: '{detail}', user: true },
-  UNKNOWN_COMMAND: { message: 'Unknown command "/{command}".', hint: 'Type /help for the commands you may run.', user: true },
+  UNKNOWN_COMMAND: {
+    message: 'Unknown command "/{command}".',
+    hint: 'Type /help for the commands you may run.',
+    user: true,
+  },
   INVALID_ARGUMENT: { message: '{detail}', user: true },
 
   // Configuration
@@ -41,11 +45,22 @@ const catalogue = {
     message: '/{command} may only be run in {allowed}.',
     user: true,
   },
-  APPROVAL_NOT_FOUND: { message: 'No approval request with id {id}.', hint: 'Type /approvals to list the open ones.', user: true },
+  APPROVAL_NOT_FOUND: {
+    message: 'No approval request with id {id}.',
+    hint: 'Type /approvals to list the open ones.',
+    user: true,
+  },
   APPROVAL_SELF: { message: 'You requested {id}; another person must approve it.', user: true },
-  APPROVAL_EXPIRED: { message: 'Approval request {id} expired at {expiredAt}.', hint: 'Run the command again to open a new request.', user: true },
+  APPROVAL_EXPIRED: {
+    message: 'Approval request {id} expired at {expiredAt}.',
+    hint: 'Run the command again to open a new request.',
+    user: true,
+  },
   APPROVAL_CLOSED: { message: 'Approval request {id} is already {status}.', user: true },
-  APPROVAL_ALREADY_VOTED: { message: 'You have already approved {id}; it needs {remaining} more approval(s) from others.', user: true },
+  APPROVAL_ALREADY_VOTED: {
+    message: 'You have already approved {id}; it needs {remaining} more approval(s) from others.',
+    user: true,
+  },
   APPROVER_ROLE: {
     message: 'Approving {id} needs the {needed} role; you ({principal}) have {actual}.',
     user: true,
@@ -81,10 +96,13 @@ const catalogue = {
   LOTUS_ENDPOINT_INVALID: { message: 'Cannot read the lotus endpoint "{value}": {detail}', user: true },
 
   // SSH
-  SSH_CONNECT_REFUSED: { message: 'SSH to {host} ({address}) was refused: nothing listens on port {port}.', user: true },
+  SSH_CONNECT_REFUSED: {
+    message: 'SSH to {host} ({address}) was refused: nothing listens on port {port}.',
+    user: true,
+  },
   SSH_TIMEOUT: { message: 'SSH to {host} timed out after {ms} ms ({phase}).', user: true },
   SSH_AUTH_FAILED: {
-    message: 'SSH to {host} as {user} failed: the server did not accept the bot\'s key.',
+    message: "SSH to {host} as {user} failed: the server did not accept the bot's key.",
     hint: "Add the bot's public key to ~{user}/.ssh/authorized_keys on {host}.",
     user: true,
   },
@@ -94,7 +112,8 @@ const catalogue = {
     user: true,
   },
   SSH_HOSTKEY_UNKNOWN: {
-    message: 'SSH to {host}: no host key is pinned, and the bot does not trust unknown keys. The host offered {offered}.',
+    message:
+      'SSH to {host}: no host key is pinned, and the bot does not trust unknown keys. The host offered {offered}.',
     hint: 'Verify it on the host with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`, then set hostKey: "{offered}" for {host}.',
     user: true,
   },

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -43,7 +43,10 @@ const privateKeyBlock = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z
 
 /** Mask every secret the bot knows of, and anything shaped like a JWT, Slack token or private key. */
 export function redactSecrets(text: string): string {
-  let out = text.replace(privateKeyBlock, '[redacted private key]').replace(jwtLike, '[redacted]').replace(slackToken, '[redacted]');
+  let out = text
+    .replace(privateKeyBlock, '[redacted private key]')
+    .replace(jwtLike, '[redacted]')
+    .replace(slackToken, '[redacted]');
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   }
@@ -70,7 +73,8 @@ function redactingStream(inner: DestinationStream): DestinationStream {
 
 /** The process logger: JSON on stderr, secrets redacted by key and by value. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? (options.pretty ? prettyStream() : pino.destination({ fd: 2, sync: false }));
+  const destination =
+    options.destination ?? (options.pretty ? prettyStream() : pino.destination({ fd: 2, sync: false }));
   return pino(
     {
       level: options.level ?? 'info',

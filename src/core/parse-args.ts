@@ -1,5 +1,5 @@
-import { OpsError } from './errors.js';
 import type { OptionSpec } from './command.js';
+import { OpsError } from './errors.js';
 
 /**
  * Free text as Slack and the terminal send it (`3 mode=fill miner="seal 1"`) becomes a record of raw option values;

@@ -1,5 +1,5 @@
 import type { Principal } from './command.js';
-import { roles, type Role, type RoleOrNone } from './roles.js';
+import { type Role, type RoleOrNone, roles } from './roles.js';
 
 export interface RbacRules {
   roles: Record<Role, readonly string[]>;
@@ -22,7 +22,10 @@ export function resolveRole(rules: RbacRules, principal: Principal): RoleOrNone 
 }
 
 /** Per-command channel limits: a command with a list may run only in those channels (`slack:C0123`, `terminal:*`). */
-export function channelAllowed(limits: readonly string[] | undefined, channel: { platform: string; id: string }): boolean {
+export function channelAllowed(
+  limits: readonly string[] | undefined,
+  channel: { platform: string; id: string },
+): boolean {
   if (!limits || limits.length === 0) return true;
   return limits.some((pattern) => principalMatches(pattern, `${channel.platform}:${channel.id}`));
 }

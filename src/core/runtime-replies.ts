@@ -7,7 +7,11 @@ const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).r
 /** /approvals: the open requests (or all recent ones), each with what it still needs. */
 export function approvalsReply(approvals: ApprovalRecord[], now: number, includeClosed: boolean): Reply {
   if (approvals.length === 0) {
-    return { title: includeClosed ? 'No approval requests yet' : 'No open approval requests', severity: 'info', blocks: [] };
+    return {
+      title: includeClosed ? 'No approval requests yet' : 'No open approval requests',
+      severity: 'info',
+      blocks: [],
+    };
   }
   const rows = approvals.map((a) => [
     a.id,
@@ -22,7 +26,9 @@ export function approvalsReply(approvals: ApprovalRecord[], now: number, include
     severity: 'info',
     blocks: [
       block.table(['id', 'command', 'requested by', 'approvals', 'status', 'arguments'], rows),
-      ...(includeClosed ? [] : [block.text('Approve with /approvals approve ID; deny with /approvals deny ID REASON.')]),
+      ...(includeClosed
+        ? []
+        : [block.text('Approve with /approvals approve ID; deny with /approvals deny ID REASON.')]),
     ],
   };
 }
@@ -36,7 +42,15 @@ export function auditReply(entries: AuditRecord[]): Reply {
     blocks: [
       block.table(
         ['#', 'time', 'who', 'event', 'command', 'request', 'outcome'],
-        entries.map((e) => [String(e.seq), utc(e.at), e.principal, e.event, e.command ? `/${e.command}` : '', e.approvalId ?? '', e.outcome ?? '']),
+        entries.map((e) => [
+          String(e.seq),
+          utc(e.at),
+          e.principal,
+          e.event,
+          e.command ? `/${e.command}` : '',
+          e.approvalId ?? '',
+          e.outcome ?? '',
+        ]),
       ),
     ],
   };

@@ -4,12 +4,12 @@ import type { ApprovalRecord, ScheduleRecord, Store, VoteOutcome } from '../stor
 import type { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
 import {
-  isGroup,
   type ApprovalPolicy,
   type ChannelRef,
   type CommandContext,
   type CommandDefinition,
   type DestructiveCommand,
+  isGroup,
   type LeafCommand,
   type Plan,
   type Principal,
@@ -18,10 +18,10 @@ import {
 } from './command.js';
 import { newCorrelationId } from './correlation-id.js';
 import { parseDuration } from './duration.js';
-import { OpsError, isOpsError } from './errors.js';
-import { redactSecrets, type Logger } from './logger.js';
-import { coerce, mapTokens, tokenize, usageOf, type RawArgs } from './parse-args.js';
-import { channelAllowed, resolveRole, type RbacRules } from './rbac.js';
+import { isOpsError, OpsError } from './errors.js';
+import { type Logger, redactSecrets } from './logger.js';
+import { coerce, mapTokens, type RawArgs, tokenize, usageOf } from './parse-args.js';
+import { channelAllowed, type RbacRules, resolveRole } from './rbac.js';
 import { block, type Reply } from './reply.js';
 import { hasRole, type Role, type RoleOrNone } from './roles.js';
 import { approvalsReply, auditReply } from './runtime-replies.js';
@@ -97,7 +97,9 @@ export class Runtime {
   leaves(): Array<{ path: string; leaf: LeafCommand; group?: CommandDefinition }> {
     const out: Array<{ path: string; leaf: LeafCommand; group?: CommandDefinition }> = [];
     for (const command of this.commands.values()) {
-      if (isGroup(command)) for (const leaf of command.subcommands) out.push({ path: `${command.name} ${leaf.name}`, leaf, group: command });
+      if (isGroup(command))
+        for (const leaf of command.subcommands)
+          out.push({ path: `${command.name} ${leaf.name}`, leaf, group: command });
       else out.push({ path: command.name, leaf: command });
     }
     return out;
@@ -117,7 +119,12 @@ export class Runtime {
       path = resolved.path;
       const { leaf } = resolved;
       if (!hasRole(role, leaf.role)) {
-        throw new OpsError('FORBIDDEN', { command: path, needed: leaf.role, principal: inbound.principal.id, actual: role });
+        throw new OpsError('FORBIDDEN', {
+          command: path,
+          needed: leaf.role,
+          principal: inbound.principal.id,
+          actual: role,
+        });
       }
       const limits = this.options.rbac.channels[path] ?? this.options.rbac.channels[path.split(' ')[0] as string];
       if (!channelAllowed(limits, inbound.channel)) {
@@ -126,7 +133,8 @@ export class Runtime {
       const args = this.parseArgs(path, leaf, resolved.tokens, inbound.options);
       const ctx = this.context(inbound.principal, role, inbound.channel, correlationId, log, inbound.progress);
       const reply = leaf.destructive ? await this.request(ctx, path, leaf, args) : await leaf.run(ctx, args as never);
-      if (!leaf.destructive) await this.audit(inbound.principal.id, 'command.run', path, correlationId, reply.severity ?? 'ok', { args });
+      if (!leaf.destructive)
+        await this.audit(inbound.principal.id, 'command.run', path, correlationId, reply.severity ?? 'ok', { args });
       return { ...reply, correlationId };
     } catch (error) {
       return this.failure(error, { path, principal: inbound.principal.id, correlationId, log });
@@ -139,8 +147,15 @@ export class Runtime {
     const approval = await store.getApproval(id);
     if (!approval) throw new OpsError('APPROVAL_NOT_FOUND', { id });
     if (!hasRole(ctx.role, approval.approverRole as Role)) {
-      await this.audit(ctx.principal.id, 'approval.refused', approval.command, ctx.correlationId, 'forbidden', { approvalId: approval.id });
-      throw new OpsError('APPROVER_ROLE', { id: approval.id, needed: approval.approverRole, principal: ctx.principal.id, actual: ctx.role });
+      await this.audit(ctx.principal.id, 'approval.refused', approval.command, ctx.correlationId, 'forbidden', {
+        approvalId: approval.id,
+      });
+      throw new OpsError('APPROVER_ROLE', {
+        id: approval.id,
+        needed: approval.approverRole,
+        principal: ctx.principal.id,
+        actual: ctx.role,
+      });
     }
     const outcome = await store.castVote({
       approvalId: approval.id,
@@ -154,7 +169,13 @@ export class Runtime {
   }
 
   /** Button clicks arrive here: the same gate as /approvals, with the clicker's identity. */
-  async voteFrom(principal: Principal, channel: ChannelRef, id: string, decision: 'approve' | 'deny', reason?: string): Promise<Reply> {
+  async voteFrom(
+    principal: Principal,
+    channel: ChannelRef,
+    id: string,
+    decision: 'approve' | 'deny',
+    reason?: string,
+  ): Promise<Reply> {
     const correlationId = newCorrelationId();
     const log = this.options.log.child({ correlationId, principal: principal.id, approvalId: id });
     const role = resolveRole(this.options.rbac, principal);
@@ -171,12 +192,22 @@ export class Runtime {
       case 'not-found':
         throw new OpsError('APPROVAL_NOT_FOUND', { id: outcome.id });
       case 'self':
-        await this.audit(ctx.principal.id, 'approval.refused', outcome.approval.command, ctx.correlationId, 'self-approval', {
-          approvalId: outcome.approval.id,
-        });
+        await this.audit(
+          ctx.principal.id,
+          'approval.refused',
+          outcome.approval.command,
+          ctx.correlationId,
+          'self-approval',
+          {
+            approvalId: outcome.approval.id,
+          },
+        );
         throw new OpsError('APPROVAL_SELF', { id: outcome.approval.id });
       case 'expired':
-        throw new OpsError('APPROVAL_EXPIRED', { id: outcome.approval.id, expiredAt: new Date(outcome.approval.expiresAt).toISOString() });
+        throw new OpsError('APPROVAL_EXPIRED', {
+          id: outcome.approval.id,
+          expiredAt: new Date(outcome.approval.expiresAt).toISOString(),
+        });
       case 'closed':
         throw new OpsError('APPROVAL_CLOSED', { id: outcome.approval.id, status: outcome.approval.status });
       case 'already-voted':
@@ -191,7 +222,11 @@ export class Runtime {
         const reply: Reply = {
           title: `Denied: /${outcome.approval.command} (${outcome.approval.id})`,
           severity: 'warning',
-          blocks: [block.text(`Denied by ${ctx.principal.id}${outcome.approval.denyReason ? `: ${outcome.approval.denyReason}` : '.'}`)],
+          blocks: [
+            block.text(
+              `Denied by ${ctx.principal.id}${outcome.approval.denyReason ? `: ${outcome.approval.denyReason}` : '.'}`,
+            ),
+          ],
         };
         await this.tellRequester(ctx, outcome.approval, reply);
         return reply;
@@ -225,14 +260,27 @@ export class Runtime {
       status = result.severity === 'error' || result.outcome === 'failed' ? 'failed' : 'succeeded';
       reply = {
         ...result,
-        blocks: [...result.blocks, block.text(`Requested by ${approval.requestedBy}; approved by ${approval.approvedBy.join(', ')}.`)],
+        blocks: [
+          ...result.blocks,
+          block.text(`Requested by ${approval.requestedBy}; approved by ${approval.approvedBy.join(', ')}.`),
+        ],
       };
     } catch (error) {
-      reply = this.failure(error, { path: approval.command, principal: voterCtx.principal.id, correlationId: voterCtx.correlationId, log, audit: false });
+      reply = this.failure(error, {
+        path: approval.command,
+        principal: voterCtx.principal.id,
+        correlationId: voterCtx.correlationId,
+        log,
+        audit: false,
+      });
       reply = { ...reply, title: `/${approval.command} (${approval.id}) failed`, ephemeral: false, outcome: 'failed' };
     }
     await store.finishExecution(executionId, status, JSON.stringify(reply), clock.now());
-    const final: Reply = { ...reply, outcome: status === 'failed' ? 'failed' : 'ok', correlationId: voterCtx.correlationId };
+    const final: Reply = {
+      ...reply,
+      outcome: status === 'failed' ? 'failed' : 'ok',
+      correlationId: voterCtx.correlationId,
+    };
     await this.tellRequester(voterCtx, approval, final);
     return final;
   }
@@ -249,12 +297,18 @@ export class Runtime {
     const command = leaf as DestructiveCommand<unknown, unknown>;
     const plan = await command.plan(ctx, args);
     if (plan.blocked) {
-      await this.audit(ctx.principal.id, 'command.blocked', path, ctx.correlationId, 'blocked', { args, reason: plan.blocked });
+      await this.audit(ctx.principal.id, 'command.blocked', path, ctx.correlationId, 'blocked', {
+        args,
+        reason: plan.blocked,
+      });
       return {
         ...plan.reply,
         severity: 'error',
         outcome: 'refused',
-        blocks: [...plan.reply.blocks, block.notice('error', `Blocked: ${plan.blocked}. No approval request was opened.`)],
+        blocks: [
+          ...plan.reply.blocks,
+          block.notice('error', `Blocked: ${plan.blocked}. No approval request was opened.`),
+        ],
       };
     }
     const policy = this.policyFor(path, command.approval);
@@ -304,7 +358,12 @@ export class Runtime {
     if (!isGroup(command)) return { path: command.name, leaf: command, tokens };
     const named = inbound.subcommand ?? tokens[0];
     const explicit = command.subcommands.find((s) => s.name === named);
-    if (explicit) return { path: `${command.name} ${explicit.name}`, leaf: explicit, tokens: inbound.subcommand ? tokens : tokens.slice(1) };
+    if (explicit)
+      return {
+        path: `${command.name} ${explicit.name}`,
+        leaf: explicit,
+        tokens: inbound.subcommand ? tokens : tokens.slice(1),
+      };
     const fallback = command.subcommands.find((s) => s.name === command.defaultSubcommand);
     if (fallback) return { path: `${command.name} ${fallback.name}`, leaf: fallback, tokens };
     throw new OpsError('USAGE', {
@@ -343,7 +402,8 @@ export class Runtime {
       ...(approvalId === undefined ? {} : { approvalId }),
       ...(this.options.health === undefined ? {} : { health: this.options.health }),
       journal: {
-        append: (kind, data) => store.appendJournal({ at: clock.now(), kind, principal: principal.id, approvalId: approvalId ?? null, data }),
+        append: (kind, data) =>
+          store.appendJournal({ at: clock.now(), kind, principal: principal.id, approvalId: approvalId ?? null, data }),
         recent: (kind, limit) => store.recentJournal(kind, limit),
       },
       schedules: {
@@ -362,9 +422,16 @@ export class Runtime {
             }),
           ),
         list: async (kind, includeStopped = false) =>
-          (await store.listSchedules({ kind, ...(includeStopped ? {} : { statuses: ['active', 'paused'] }) })).map(scheduleView),
+          (await store.listSchedules({ kind, ...(includeStopped ? {} : { statuses: ['active', 'paused'] }) })).map(
+            scheduleView,
+          ),
         stop: async (id) => {
-          const stopped = await store.updateSchedule(id, { status: 'stopped', reason: `stopped by ${principal.id}`, by: principal.id, now: clock.now() });
+          const stopped = await store.updateSchedule(id, {
+            status: 'stopped',
+            reason: `stopped by ${principal.id}`,
+            by: principal.id,
+            now: clock.now(),
+          });
           return stopped ? scheduleView(stopped) : undefined;
         },
       },
@@ -432,9 +499,16 @@ export class Runtime {
     if (user) where.log.info({ code: error.code, msg: error.message }, 'command refused or failed');
     else where.log.error({ err: error }, 'internal error while running a command');
     if (where.audit !== false) {
-      void this.audit(where.principal, isOpsError(error) ? refusalEvent(error.code) : 'command.error', where.path, where.correlationId, isOpsError(error) ? error.code : 'INTERNAL', {
-        message: user ? redactSecrets(error.message) : 'internal error',
-      }).catch((auditError: unknown) => where.log.error({ err: auditError }, 'could not write the audit entry'));
+      void this.audit(
+        where.principal,
+        isOpsError(error) ? refusalEvent(error.code) : 'command.error',
+        where.path,
+        where.correlationId,
+        isOpsError(error) ? error.code : 'INTERNAL',
+        {
+          message: user ? redactSecrets(error.message) : 'internal error',
+        },
+      ).catch((auditError: unknown) => where.log.error({ err: auditError }, 'could not write the audit entry'));
     }
     if (user) {
       return {
@@ -443,7 +517,10 @@ export class Runtime {
         outcome: outcomeOf(error.code),
         ephemeral: true,
         correlationId: where.correlationId,
-        blocks: [block.text(redactSecrets(error.message)), ...(error.hint ? [block.text(redactSecrets(error.hint))] : [])],
+        blocks: [
+          block.text(redactSecrets(error.message)),
+          ...(error.hint ? [block.text(redactSecrets(error.hint))] : []),
+        ],
       };
     }
     return {
@@ -452,7 +529,11 @@ export class Runtime {
       outcome: 'failed',
       ephemeral: true,
       correlationId: where.correlationId,
-      blocks: [block.text(`Something went wrong on our side. The details are in the bot's log under reference ${where.correlationId}.`)],
+      blocks: [
+        block.text(
+          `Something went wrong on our side. The details are in the bot's log under reference ${where.correlationId}.`,
+        ),
+      ],
     };
   }
 }
@@ -465,7 +546,8 @@ function refusalEvent(code: string): string {
 
 function outcomeOf(code: string): 'usage' | 'refused' | 'failed' {
   if (code === 'USAGE' || code === 'UNKNOWN_COMMAND') return 'usage';
-  if (code === 'FORBIDDEN' || code === 'CHANNEL_NOT_ALLOWED' || code === 'APPROVER_ROLE' || code.startsWith('APPROVAL')) return 'refused';
+  if (code === 'FORBIDDEN' || code === 'CHANNEL_NOT_ALLOWED' || code === 'APPROVER_ROLE' || code.startsWith('APPROVAL'))
+    return 'refused';
   return 'failed';
 }
 

@@ -2,10 +2,9 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { parseApiInfo } from './api-info.js';
 import { WPOST_PERIOD_DEADLINES } from './deadline-math.js';
-import { methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
-import { TypedApi } from './typed-api.js';
+import { type MethodSpec, methodSpec, type SpecResult } from './method-spec.js';
 import type { FullNodeMethodName } from './permissions.js';
-import { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client.js';
+import { type CallOptions, RpcClient, type RpcClientOptions } from './rpc-client.js';
 import {
   actorSchema,
   addressSchema,
@@ -19,17 +18,18 @@ import {
   netPeersSchema,
   networkParamsSchema,
   nodeStatusSchema,
+  type Partition,
   partitionsSchema,
   permissionListSchema,
+  type SectorPreCommitInfo,
   sectorCountSchema,
   stringSchema,
   syncStateSchema,
+  type TipSetKey,
   tipSetSchema,
   versionSchema,
-  type Partition,
-  type SectorPreCommitInfo,
-  type TipSetKey,
 } from './schemas.js';
+import { TypedApi } from './typed-api.js';
 
 const ADDR = 'address.Address';
 const TSK = 'types.TipSetKey';

@@ -1,5 +1,5 @@
-import { OpsError } from '../core/errors.js';
 import type { z } from 'zod';
+import { OpsError } from '../core/errors.js';
 
 /**
  * How the bot calls one lotus method: its positional params (lotus's Go type names, as the OpenRPC documents

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { parseApiInfo } from './api-info.js';
-import { methodSpec, type MethodSpec, type SpecResult } from './method-spec.js';
-import { TypedApi } from './typed-api.js';
+import { type MethodSpec, methodSpec, type SpecResult } from './method-spec.js';
 import type { MinerMethodName } from './permissions.js';
-import { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client.js';
+import { type CallOptions, RpcClient, type RpcClientOptions } from './rpc-client.js';
 import {
   addressSchema,
   alertsSchema,
@@ -21,6 +20,7 @@ import {
   workerJobsMapSchema,
   workerStatsMapSchema,
 } from './schemas.js';
+import { TypedApi } from './typed-api.js';
 
 /** Every miner method the bot can call (`/rpc/v0`). The conformance test walks this table. */
 export const minerMethods = {

@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { firstLine, OpsError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 import type { LotusApiKind, LotusEndpoint } from './api-info.js';
-import { requiredPermission, tokenCli, type LotusPermission } from './permissions.js';
+import { type LotusPermission, requiredPermission, tokenCli } from './permissions.js';
 
 /** One JSON-RPC call, ready to send alone or in a batch. */
 export interface RpcRequest<T> {
@@ -63,10 +63,7 @@ const envelopeSchema = z.looseObject({
   jsonrpc: z.string().optional(),
   id: z.union([z.number(), z.string(), z.null()]).optional(),
   result: z.unknown().optional(),
-  error: z
-    .looseObject({ code: z.number(), message: z.string(), data: z.unknown().optional() })
-    .nullable()
-    .optional(),
+  error: z.looseObject({ code: z.number(), message: z.string(), data: z.unknown().optional() }).nullable().optional(),
 });
 type Envelope = z.infer<typeof envelopeSchema>;
 

@@ -11,7 +11,11 @@ export class TypedApi<Table extends Record<string, MethodSpec<unknown>>> {
     private readonly methods: Table,
   ) {}
 
-  call<M extends keyof Table & string>(method: M, params: readonly unknown[], options?: CallOptions): Promise<SpecResult<Table[M]>> {
+  call<M extends keyof Table & string>(
+    method: M,
+    params: readonly unknown[],
+    options?: CallOptions,
+  ): Promise<SpecResult<Table[M]>> {
     const spec = this.methods[method] as MethodSpec<SpecResult<Table[M]>>;
     checkArity(method, spec, params);
     return this.rpc.call(method, params, spec.result, { ...options, write: spec.write || options?.write === true });

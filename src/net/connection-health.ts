@@ -128,10 +128,21 @@ export class ConnectionHealth implements HealthView {
       ...(entry.lastProblem ? { lastProblem: { ...entry.lastProblem } } : {}),
       ...(entry.links ? { links: { ...entry.links } } : {}),
       ...(last
-        ? { gaps: { last: last.ms, longest24h: Math.max(0, ...recentGaps.map((g) => g.ms)), count24h: recentGaps.length } }
+        ? {
+            gaps: {
+              last: last.ms,
+              longest24h: Math.max(0, ...recentGaps.map((g) => g.ms)),
+              count24h: recentGaps.length,
+            },
+          }
         : {}),
       ...(entry.outbox
-        ? { outbox: { waiting: entry.outbox.waiting, dropped24h: entry.outbox.drops.filter((at) => at > cutoff).length } }
+        ? {
+            outbox: {
+              waiting: entry.outbox.waiting,
+              dropped24h: entry.outbox.drops.filter((at) => at > cutoff).length,
+            },
+          }
         : {}),
     };
   }
@@ -172,7 +183,9 @@ export class ConnectionHealth implements HealthView {
       platform,
       state: entry.state,
       previous,
-      ...(entry.lastProblem && entry.state !== 'connected' ? { hop: entry.lastProblem.hop, detail: entry.lastProblem.detail } : {}),
+      ...(entry.lastProblem && entry.state !== 'connected'
+        ? { hop: entry.lastProblem.hop, detail: entry.lastProblem.detail }
+        : {}),
     };
     const message = `${platformName(platform)} link ${entry.state}`;
     if (entry.state === 'connected') this.options.log.info(fields, message);

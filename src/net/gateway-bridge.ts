@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from '../core/logger.js';
-import { hopOf, HopError } from './hop-error.js';
+import { HopError, hopOf } from './hop-error.js';
 import { openTunnel } from './open-tunnel.js';
 import { authorityOf } from './proxy-settings.js';
 
@@ -106,7 +106,10 @@ export class GatewayBridge {
           ? error
           : new HopError('connect', target.host, undefined, error instanceof Error ? error.message : String(error));
       this.failures++;
-      this.options.log.debug({ target: target.host, kind: hop.kind, detail: hop.message, failures: this.failures }, 'gateway tunnel failed');
+      this.options.log.debug(
+        { target: target.host, kind: hop.kind, detail: hop.message, failures: this.failures },
+        'gateway tunnel failed',
+      );
       this.options.onTunnel?.({ ok: false, error: hop });
       // A reset reads to @discordjs/ws as a network error (ECONNRESET), which it retries quietly; the cause is
       // reported once by the adapter, not on every attempt.
@@ -143,7 +146,10 @@ export class GatewayBridge {
     if (target.protocol !== 'wss:') return raw;
     return new Promise<Socket>((resolve, reject) => {
       const secure = tlsConnect({ socket: raw, servername: target.hostname, ALPNProtocols: ['http/1.1'] });
-      const timer = setTimeout(() => secure.destroy(new Error('TLS handshake timed out')), this.options.connectTimeoutMs);
+      const timer = setTimeout(
+        () => secure.destroy(new Error('TLS handshake timed out')),
+        this.options.connectTimeoutMs,
+      );
       secure.once('secureConnect', () => {
         clearTimeout(timer);
         resolve(secure);
@@ -151,7 +157,15 @@ export class GatewayBridge {
       secure.once('error', (error) => {
         clearTimeout(timer);
         raw.destroy();
-        reject(new HopError('tls', `${host}:${port}`, undefined, `TLS to ${host}:${port} failed: ${hopOf(error)?.message ?? error.message}`, { cause: error }));
+        reject(
+          new HopError(
+            'tls',
+            `${host}:${port}`,
+            undefined,
+            `TLS to ${host}:${port} failed: ${hopOf(error)?.message ?? error.message}`,
+            { cause: error },
+          ),
+        );
       });
     });
   }

@@ -27,7 +27,12 @@ export class HopError extends Error {
 
 const dnsCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-const timeoutCodes = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const timeoutCodes = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 /**
  * The hop a low-level error belongs to: our own HopError anywhere in the cause chain first, then Node's and undici's
@@ -63,7 +68,8 @@ export function causeChain(error: unknown): unknown[] {
   let current: unknown = error;
   while (current !== undefined && current !== null && out.length < 8 && !out.includes(current)) {
     out.push(current);
-    current = current instanceof Error ? (current.cause ?? ('original' in current ? current.original : undefined)) : undefined;
+    current =
+      current instanceof Error ? (current.cause ?? ('original' in current ? current.original : undefined)) : undefined;
   }
   return out;
 }

@@ -1,7 +1,7 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
-import { hopOf, HopError } from './hop-error.js';
+import { HopError, hopOf } from './hop-error.js';
 import { describeProxy } from './proxy-settings.js';
 
 export interface TunnelOptions {
@@ -19,7 +19,11 @@ export interface TunnelOptions {
  * Shared by the transport of every platform HTTP call, the Discord gateway bridge and check-config's probe, so that
  * all three report the same hop for the same failure.
  */
-export function openTunnel(proxy: URL, target: { host: string; port: number }, options: TunnelOptions): Promise<Socket> {
+export function openTunnel(
+  proxy: URL,
+  target: { host: string; port: number },
+  options: TunnelOptions,
+): Promise<Socket> {
   const authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const via = describeProxy(proxy);
   const headers: Record<string, string> = { host: authority };
@@ -40,10 +44,19 @@ export function openTunnel(proxy: URL, target: { host: string; port: number }, o
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new HopError('timeout', authority, via, `the proxy ${via} did not open a tunnel to ${authority} within ${options.timeoutMs} ms`)),
+      () =>
+        fail(
+          new HopError(
+            'timeout',
+            authority,
+            via,
+            `the proxy ${via} did not open a tunnel to ${authority} within ${options.timeoutMs} ms`,
+          ),
+        ),
       options.timeoutMs,
     );
-    const onAbort = (): void => fail(new HopError('timeout', authority, via, `the tunnel to ${authority} was abandoned`));
+    const onAbort = (): void =>
+      fail(new HopError('timeout', authority, via, `the tunnel to ${authority} was abandoned`));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     req = request({
@@ -72,8 +85,21 @@ export function openTunnel(proxy: URL, target: { host: string; port: number }, o
       socket.destroy();
       const reason = `HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`;
       if (status === 407)
-        fail(new HopError('proxy-auth', authority, via, `the proxy ${via} wants valid credentials (${reason})`, { status }));
-      else fail(new HopError('proxy-refused', authority, via, `the proxy ${via} refused the tunnel to ${authority} (${reason})`, { status }));
+        fail(
+          new HopError('proxy-auth', authority, via, `the proxy ${via} wants valid credentials (${reason})`, {
+            status,
+          }),
+        );
+      else
+        fail(
+          new HopError(
+            'proxy-refused',
+            authority,
+            via,
+            `the proxy ${via} refused the tunnel to ${authority} (${reason})`,
+            { status },
+          ),
+        );
     });
     let reached = false;
     req.once('socket', (socket: Socket) => {
@@ -85,12 +111,33 @@ export function openTunnel(proxy: URL, target: { host: string; port: number }, o
       const found = hopOf(error);
       if (reached)
         // The proxy took the connection and then dropped it instead of answering: it would not open this tunnel.
-        fail(new HopError('proxy-refused', authority, via, `the proxy ${via} closed the connection instead of opening a tunnel to ${authority} (${found?.message ?? error.message})`, { cause: error }));
+        fail(
+          new HopError(
+            'proxy-refused',
+            authority,
+            via,
+            `the proxy ${via} closed the connection instead of opening a tunnel to ${authority} (${found?.message ?? error.message})`,
+            { cause: error },
+          ),
+        );
       else if (found?.kind === 'dns')
-        fail(new HopError('dns', authority, via, `the proxy's name ${proxy.hostname} does not resolve: ${found.message}`, { cause: error }));
+        fail(
+          new HopError('dns', authority, via, `the proxy's name ${proxy.hostname} does not resolve: ${found.message}`, {
+            cause: error,
+          }),
+        );
       else if (found?.kind === 'tls')
         fail(new HopError('tls', authority, via, `TLS to the proxy ${via} failed: ${found.message}`, { cause: error }));
-      else fail(new HopError('proxy-connect', authority, via, `cannot reach the proxy ${via}: ${found?.message ?? error.message}`, { cause: error }));
+      else
+        fail(
+          new HopError(
+            'proxy-connect',
+            authority,
+            via,
+            `cannot reach the proxy ${via}: ${found?.message ?? error.message}`,
+            { cause: error },
+          ),
+        );
     });
     req.end();
   });

@@ -3,7 +3,7 @@ import type { ChannelRef } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import type { Logger } from '../core/logger.js';
 import { block, type Reply } from '../core/reply.js';
-import { platformName, type ConnectionHealth, type PlatformHealth } from './connection-health.js';
+import { type ConnectionHealth, type PlatformHealth, platformName } from './connection-health.js';
 
 export interface OutageAnnouncerOptions {
   health: ConnectionHealth;
@@ -42,9 +42,11 @@ export class OutageAnnouncer {
 
   /** Announces what is due; checks never overlap, so an outage is announced once. */
   check(): Promise<void> {
-    this.checking = this.checking.then(() => this.announceDue()).catch((error: unknown) => {
-      this.options.log.error({ err: error }, 'could not announce a platform outage');
-    });
+    this.checking = this.checking
+      .then(() => this.announceDue())
+      .catch((error: unknown) => {
+        this.options.log.error({ err: error }, 'could not announce a platform outage');
+      });
     return this.checking;
   }
 
@@ -65,7 +67,10 @@ export class OutageAnnouncer {
   private async tell(platform: string, reply: Reply): Promise<void> {
     const elsewhere = this.options.channels.filter((c) => c.platform !== platform);
     if (elsewhere.length === 0) {
-      this.options.log.warn({ platform, title: reply.title }, 'no other platform to announce this on (network.health.announce)');
+      this.options.log.warn(
+        { platform, title: reply.title },
+        'no other platform to announce this on (network.health.announce)',
+      );
       return;
     }
     for (const channel of elsewhere) {
@@ -89,7 +94,9 @@ function outageReply(health: PlatformHealth, now: number): Reply {
       block.text(
         `The bot has not reached ${name} since ${utc(health.since)} (${formatDuration(now - health.since)}; ${health.state}).${problem}`,
       ),
-      block.text(`Commands typed in ${name} do not reach the bot meanwhile; use this channel or the terminal. Messages for ${name} wait and are posted when it is back.`),
+      block.text(
+        `Commands typed in ${name} do not reach the bot meanwhile; use this channel or the terminal. Messages for ${name} wait and are posted when it is back.`,
+      ),
     ],
   };
 }
@@ -99,6 +106,10 @@ function backReply(platform: string, downSince: number, backAt: number): Reply {
   return {
     title: `${name} is back`,
     severity: 'success',
-    blocks: [block.text(`${name} was unreachable from ${utc(downSince)} to ${utc(backAt)} (${formatDuration(backAt - downSince)}).`)],
+    blocks: [
+      block.text(
+        `${name} was unreachable from ${utc(downSince)} to ${utc(backAt)} (${formatDuration(backAt - downSince)}).`,
+      ),
+    ],
   };
 }

@@ -97,7 +97,12 @@ export class OutboxPoster implements ChannelPoster {
       }
       this.queue.shift();
       this.options.log.info(
-        { platform: this.platform, channel: item.channel.id, title: item.reply.title, waitedMs: this.options.clock.now() - item.queuedAt },
+        {
+          platform: this.platform,
+          channel: item.channel.id,
+          title: item.reply.title,
+          waitedMs: this.options.clock.now() - item.queuedAt,
+        },
         'posted a message that had waited in the outbox',
       );
     }
@@ -107,7 +112,8 @@ export class OutboxPoster implements ChannelPoster {
   private enqueue(channel: ChannelRef, reply: Reply, reason: string): void {
     this.queue.push({ channel, reply, queuedAt: this.options.clock.now() });
     const capacity = this.options.capacity ?? 50;
-    while (this.queue.length > capacity) this.drop(this.queue.shift() as Waiting, `the outbox holds at most ${capacity} messages`);
+    while (this.queue.length > capacity)
+      this.drop(this.queue.shift() as Waiting, `the outbox holds at most ${capacity} messages`);
     this.options.log.warn(
       { platform: this.platform, channel: channel.id, title: reply.title, waiting: this.queue.length, reason },
       'could not post now; the message waits in the outbox and is posted when the platform is back',
@@ -118,7 +124,13 @@ export class OutboxPoster implements ChannelPoster {
   private drop(item: Waiting, reason: string): void {
     this.dropped++;
     this.options.log.error(
-      { platform: this.platform, channel: item.channel.id, title: item.reply.title, queuedAt: new Date(item.queuedAt).toISOString(), reason },
+      {
+        platform: this.platform,
+        channel: item.channel.id,
+        title: item.reply.title,
+        queuedAt: new Date(item.queuedAt).toISOString(),
+        reason,
+      },
       'a message was never posted and was dropped from the outbox',
     );
   }

@@ -1,4 +1,4 @@
-import { OpsError, isOpsError } from '../core/errors.js';
+import { isOpsError, OpsError } from '../core/errors.js';
 import { hopOf } from './hop-error.js';
 
 const unreachableCodes = new Set([
@@ -30,17 +30,34 @@ export function platformNetworkError(platform: string, call: string, error: unkn
         { cause: error },
       );
     case 'tls':
-      return new OpsError('PLATFORM_TLS_FAILED', { ...params, target: hop?.target ?? 'the platform', detail: found.message }, { cause: error });
+      return new OpsError(
+        'PLATFORM_TLS_FAILED',
+        { ...params, target: hop?.target ?? 'the platform', detail: found.message },
+        { cause: error },
+      );
     case 'proxy-connect':
-      return new OpsError('PROXY_UNREACHABLE', { ...params, proxy: hop?.via ?? 'the proxy', detail: stripProxyPrefix(found.message) }, { cause: error });
+      return new OpsError(
+        'PROXY_UNREACHABLE',
+        { ...params, proxy: hop?.via ?? 'the proxy', detail: stripProxyPrefix(found.message) },
+        { cause: error },
+      );
     case 'proxy-refused':
       return new OpsError(
         'PROXY_REFUSED',
-        { ...params, proxy: hop?.via ?? 'the proxy', target: hop?.target ?? 'the platform', detail: statusOf(hop?.status, found.message) },
+        {
+          ...params,
+          proxy: hop?.via ?? 'the proxy',
+          target: hop?.target ?? 'the platform',
+          detail: statusOf(hop?.status, found.message),
+        },
         { cause: error },
       );
     case 'proxy-auth':
-      return new OpsError('PROXY_AUTH_FAILED', { ...params, proxy: hop?.via ?? 'the proxy', detail: statusOf(hop?.status, found.message) }, { cause: error });
+      return new OpsError(
+        'PROXY_AUTH_FAILED',
+        { ...params, proxy: hop?.via ?? 'the proxy', detail: statusOf(hop?.status, found.message) },
+        { cause: error },
+      );
     case 'timeout':
     case 'connect':
       return new OpsError('PLATFORM_UNREACHABLE', { ...params, detail: found.message }, { cause: error });
@@ -49,7 +66,8 @@ export function platformNetworkError(platform: string, call: string, error: unkn
 
 /** Whether posting may work later: the platform could not be reached, as opposed to refusing what was sent. */
 export function isUnreachable(error: unknown): boolean {
-  if (isOpsError(error)) return unreachableCodes.has(error.code) && (error.code !== 'PLATFORM_UNREACHABLE' || !refusedByPlatform(error));
+  if (isOpsError(error))
+    return unreachableCodes.has(error.code) && (error.code !== 'PLATFORM_UNREACHABLE' || !refusedByPlatform(error));
   return hopOf(error) !== undefined || serverError(error);
 }
 

@@ -1,9 +1,9 @@
-import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, buildConnector, type Dispatcher, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../core/logger.js';
 import { GatewayBridge, type GatewayBridgeOptions } from './gateway-bridge.js';
-import { hopOf, HopError } from './hop-error.js';
+import { HopError, hopOf } from './hop-error.js';
 import { openTunnel } from './open-tunnel.js';
-import { describeProxy, proxyFor, type ProxySettings } from './proxy-settings.js';
+import { describeProxy, type ProxySettings, proxyFor } from './proxy-settings.js';
 
 /** fetch as undici 7 has it: what Slack's web-api and Discord's REST are given. */
 export type PlatformFetch = typeof undiciFetch;
@@ -58,7 +58,11 @@ export function createPlatformTransport(settings: ProxySettings, options: Platfo
     for (const listener of listeners) listener(result);
   };
   /** Wraps a connector callback so that its outcome is reported. */
-  const reporting = (target: buildConnector.Options, via: URL | undefined, callback: buildConnector.Callback): buildConnector.Callback =>
+  const reporting = (
+    target: buildConnector.Options,
+    via: URL | undefined,
+    callback: buildConnector.Callback,
+  ): buildConnector.Callback =>
     ((error: Error | null, socket: unknown) => {
       if (error) outcome({ ok: false, error: asHopError(error, target, via) });
       else outcome({ ok: true });
@@ -70,7 +74,9 @@ export function createPlatformTransport(settings: ProxySettings, options: Platfo
   const connect: buildConnector.connector = (target, callback) => {
     const secure = target.protocol === 'https:' || target.protocol === 'wss:';
     const port = Number(target.port || (secure ? 443 : 80));
-    const url = new URL(`${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${port}`);
+    const url = new URL(
+      `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${port}`,
+    );
     const proxy = proxyFor(settings, url);
     const done = reporting(target, proxy, callback);
     if (!proxy) {
@@ -126,5 +132,11 @@ function asHopError(error: Error, target: buildConnector.Options, via: URL | und
   if (error instanceof HopError) return error;
   const found = hopOf(error);
   const authority = `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`;
-  return new HopError(found?.kind ?? 'connect', authority, via ? describeProxy(via) : undefined, found?.message ?? error.message, { cause: error });
+  return new HopError(
+    found?.kind ?? 'connect',
+    authority,
+    via ? describeProxy(via) : undefined,
+    found?.message ?? error.message,
+    { cause: error },
+  );
 }

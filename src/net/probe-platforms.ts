@@ -1,12 +1,21 @@
 import { lookup } from 'node:dns/promises';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { hopOf, HopError, type HopKind } from './hop-error.js';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { HopError, type HopKind, hopOf } from './hop-error.js';
 import { openTunnel } from './open-tunnel.js';
-import { authorityOf, describeProxy, proxyFor, type ProxySettings } from './proxy-settings.js';
+import { authorityOf, describeProxy, type ProxySettings, proxyFor } from './proxy-settings.js';
 
 /** The hops check-config names, in the order a connection passes them. */
-export type ProbeHop = 'DNS' | 'proxy' | 'proxy unreachable' | 'proxy refused' | 'proxy auth' | 'connect' | 'TLS' | 'timeout' | 'platform auth';
+export type ProbeHop =
+  | 'DNS'
+  | 'proxy'
+  | 'proxy unreachable'
+  | 'proxy refused'
+  | 'proxy auth'
+  | 'connect'
+  | 'TLS'
+  | 'timeout'
+  | 'platform auth';
 
 export interface ProbeStep {
   hop: ProbeHop;
@@ -29,7 +38,10 @@ export interface EndpointProbe {
  * The platform's own check once the path is open: a call that needs the bot's credentials. Resolves with what the
  * platform said (the bot's name) and, where the platform names one, the next endpoint to probe (the WebSocket's URL).
  */
-export type PlatformCheck = () => Promise<{ detail: string; next?: { name: string; url: string; check?: PlatformCheck } }>;
+export type PlatformCheck = () => Promise<{
+  detail: string;
+  next?: { name: string; url: string; check?: PlatformCheck };
+}>;
 
 export interface ProbeTarget {
   name: string;
@@ -43,7 +55,11 @@ export interface ProbeTarget {
  * TLS to the platform, then the platform's own answer to the bot's credentials. A platform check may name a further
  * endpoint (Socket Mode's WebSocket URL, Discord's gateway), which is probed the same way.
  */
-export async function probeEndpoints(settings: ProxySettings, targets: readonly ProbeTarget[], timeoutMs: number): Promise<EndpointProbe[]> {
+export async function probeEndpoints(
+  settings: ProxySettings,
+  targets: readonly ProbeTarget[],
+  timeoutMs: number,
+): Promise<EndpointProbe[]> {
   const out: EndpointProbe[] = [];
   const queue = [...targets];
   while (queue.length > 0) {
@@ -78,7 +94,11 @@ async function probeOne(
       const address = await lookup(named);
       steps.push({ hop: 'DNS', ok: true, detail: `${named} is ${address.address}` });
     } catch (error) {
-      steps.push({ hop: 'DNS', ok: false, detail: `${named} does not resolve: ${hopOf(error)?.message ?? String(error)}` });
+      steps.push({
+        hop: 'DNS',
+        ok: false,
+        detail: `${named} does not resolve: ${hopOf(error)?.message ?? String(error)}`,
+      });
       return { probe };
     }
     try {
@@ -98,9 +118,17 @@ async function probeOne(
         const secure = await handshake(socket, url.hostname, timeoutMs);
         socket = secure;
         const peer = secure.getPeerCertificate();
-        steps.push({ hop: 'TLS', ok: true, detail: `${secure.getProtocol() ?? 'TLS'}, certificate for ${peer.subject?.CN ?? url.hostname} verified` });
+        steps.push({
+          hop: 'TLS',
+          ok: true,
+          detail: `${secure.getProtocol() ?? 'TLS'}, certificate for ${peer.subject?.CN ?? url.hostname} verified`,
+        });
       } catch (error) {
-        steps.push({ hop: 'TLS', ok: false, detail: `TLS to ${host}:${port} failed: ${hopOf(error)?.message ?? String(error)}` });
+        steps.push({
+          hop: 'TLS',
+          ok: false,
+          detail: `TLS to ${host}:${port} failed: ${hopOf(error)?.message ?? String(error)}`,
+        });
         return { probe };
       }
     }
@@ -146,7 +174,16 @@ function failedStep(error: unknown): ProbeStep {
 function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host, port });
-    socket.setTimeout(timeoutMs, () => socket.destroy(new HopError('timeout', `${host}:${port}`, undefined, `no connection to ${host}:${port} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(
+        new HopError(
+          'timeout',
+          `${host}:${port}`,
+          undefined,
+          `no connection to ${host}:${port} within ${timeoutMs} ms`,
+        ),
+      ),
+    );
     socket.once('connect', () => {
       socket.setTimeout(0);
       resolve(socket);

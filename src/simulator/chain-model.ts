@@ -68,9 +68,7 @@ export class ChainModel {
   private block(height: number, index: number): Record<string, unknown> {
     const seed = `${height}:${index}`;
     const parents =
-      height === 0
-        ? [{ '/': 'bafyreiaqpwbbyjo4a42saasj36kkrpv4tsherf2e7bvezkert2a7dhonoi' }]
-        : this.key(height - 1);
+      height === 0 ? [{ '/': 'bafyreiaqpwbbyjo4a42saasj36kkrpv4tsherf2e7bvezkert2a7dhonoi' }] : this.key(height - 1);
     return {
       Miner: `f0${1000 + Math.floor(fakeFraction(`miner:${seed}`) * 3_000_000)}`,
       Ticket: { VRFProof: fakeBytes(`ticket:${seed}`, 96) },

@@ -1,12 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import { Bitfield } from '../lotus/bitfield.js';
-import { sealProofs } from './worker-resources.js';
 import { ChainModel, type CidJson } from './chain-model.js';
 import { MinerActorModel } from './miner-actor-model.js';
 import { RpcMethodError } from './rpc-server.js';
 import type { DaemonSpec, Scenario } from './scenario.js';
 import { SealingModel } from './sealing-model.js';
 import { SectorCounter } from './sector-counter.js';
+import { sealProofs } from './worker-resources.js';
 
 export interface DaemonState {
   spec: DaemonSpec;

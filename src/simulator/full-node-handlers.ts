@@ -1,6 +1,6 @@
 import { WPOST_PERIOD_DEADLINES } from '../lotus/deadline-math.js';
 import { fullNodeMethods } from '../lotus/full-node-api.js';
-import { lotusPermissions, type FullNodeMethodName, type LotusPermission } from '../lotus/permissions.js';
+import { type FullNodeMethodName, type LotusPermission, lotusPermissions } from '../lotus/permissions.js';
 import type { CidJson } from './chain-model.js';
 import { ACTOR_NOT_FOUND, type ClusterState } from './cluster-state.js';
 import { fakeCid, fakeFraction, multiaddrBytes } from './fake-ids.js';

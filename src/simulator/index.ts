@@ -1,21 +1,21 @@
 export {
-  startSimulator,
+  defaultScenario,
+  defaultScenarioInput,
+  loadScenarioYaml,
+  type MinerRole,
+  mergeScenario,
+  namedScenario,
+  parseScenario,
+  type Scenario,
+  type ScenarioInput,
+  type ScenarioName,
+  scenarioVariants,
+} from './scenario.js';
+export {
   type SimulatedCluster,
   type SimulatedMiner,
   type SimulatedNode,
   type SimulatorControls,
   type StartSimulatorOptions,
+  startSimulator,
 } from './start-simulator.js';
-export {
-  defaultScenario,
-  defaultScenarioInput,
-  loadScenarioYaml,
-  mergeScenario,
-  namedScenario,
-  parseScenario,
-  scenarioVariants,
-  type MinerRole,
-  type Scenario,
-  type ScenarioInput,
-  type ScenarioName,
-} from './scenario.js';

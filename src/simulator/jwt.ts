@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { grantedBy, permissionLevels, type LotusPermission } from '../lotus/permissions.js';
+import { grantedBy, type LotusPermission, permissionLevels } from '../lotus/permissions.js';
 
 /**
  * HS256 JWTs with lotus's claim `{"Allow":[…]}`, signed with a node's own secret, as `lotus auth create-token` does.

@@ -1,13 +1,13 @@
 import { Bitfield } from '../lotus/bitfield.js';
 import {
+  type DeadlineInfo,
   deadlineInfoAt,
+  FAULT_DECLARATION_CUTOFF,
   POSTED_PARTITIONS_MAX,
   WPOST_CHALLENGE_WINDOW,
   WPOST_DISPUTE_WINDOW,
   WPOST_PERIOD_DEADLINES,
   WPOST_PROVING_PERIOD,
-  FAULT_DECLARATION_CUTOFF,
-  type DeadlineInfo,
 } from '../lotus/deadline-math.js';
 import type { PartitionSectorsSpec, Scenario } from './scenario.js';
 

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OpsError } from '../core/errors.js';
-import { taskTypes, type TaskShortName } from '../lotus/task-types.js';
+import { type TaskShortName, taskTypes } from '../lotus/task-types.js';
 
 /** The jobs a lotus-miner process has in the distributed (fork) topology. */
 export const minerRoles = ['winning-post', 'window-post', 'seal', 'deal', 'sector-counter'] as const;

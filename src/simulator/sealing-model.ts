@@ -1,11 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import { Bitfield } from '../lotus/bitfield.js';
 import { countsAsSealing } from '../lotus/sector-states.js';
-import { taskTypeOf, type TaskShortName, type TaskType } from '../lotus/task-types.js';
+import { type TaskShortName, type TaskType, taskTypeOf } from '../lotus/task-types.js';
 import { fakeBytes, fakeCid, fakeUuid } from './fake-ids.js';
 import { RpcMethodError } from './rpc-server.js';
 import type { MinerSpec, SealingSpec, WorkerSpec } from './scenario.js';
-import { effectiveResources, taskThreads, visibleGpus, type Resources } from './worker-resources.js';
+import { effectiveResources, type Resources, taskThreads, visibleGpus } from './worker-resources.js';
 
 const MINUTE = 60_000;
 const GiB = 2 ** 30;
@@ -315,7 +315,7 @@ export class SealingModel {
     const entryMs = (i: number) => sector.startMs + startOffsetMinutes(i) * MINUTE;
     const log = pipeline
       .map((step, i) => ({ step, i }))
-      .filter(({ i }) => where.step < 0 ? i === 0 : i <= where.step)
+      .filter(({ i }) => (where.step < 0 ? i === 0 : i <= where.step))
       .map(({ step, i }) => ({
         Kind: `event;sealing.${step.event}`,
         Timestamp: Math.floor((where.step < 0 ? where.enteredMs : entryMs(i)) / 1000),

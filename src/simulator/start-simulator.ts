@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { systemClock, type Clock } from '../core/clock.js';
-import { permissionLevels, type LotusPermission } from '../lotus/permissions.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { type LotusPermission, permissionLevels } from '../lotus/permissions.js';
 import { ClusterState } from './cluster-state.js';
 import { fullNodeHandlers, type NodeIdentity } from './full-node-handlers.js';
 import { tokenFor, verifyJwt } from './jwt.js';
 import { minerHandlers } from './miner-handlers.js';
-import { RpcServer, type CallInterception } from './rpc-server.js';
-import { namedScenario, type MinerRole, type PartitionSectorsSpec, type Scenario } from './scenario.js';
+import { type CallInterception, RpcServer } from './rpc-server.js';
+import { type MinerRole, namedScenario, type PartitionSectorsSpec, type Scenario } from './scenario.js';
 
 export interface StartSimulatorOptions {
   /** A scenario object, or the name of a built-in variant; the healthy cluster by default. */
@@ -106,9 +106,10 @@ function multiaddrOf(host: string, port: number): string {
 
 /** Starts a simulated lotus cluster on loopback: two daemons over one chain and the miners of the scenario. */
 export async function startSimulator(options: StartSimulatorOptions = {}): Promise<SimulatedCluster> {
-  const scenario = typeof options.scenario === 'string' || options.scenario === undefined
-    ? namedScenario(options.scenario ?? 'healthy')
-    : options.scenario;
+  const scenario =
+    typeof options.scenario === 'string' || options.scenario === undefined
+      ? namedScenario(options.scenario ?? 'healthy')
+      : options.scenario;
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
   const state = new ClusterState(scenario, clock);

@@ -1,4 +1,4 @@
-import { taskTypes, type TaskShortName, type TaskType } from '../lotus/task-types.js';
+import { type TaskShortName, type TaskType, taskTypes } from '../lotus/task-types.js';
 
 export interface Resources {
   MinMemory: number;

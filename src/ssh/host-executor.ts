@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { OpsError } from '../core/errors.js';
-import { redactSecrets, silentLogger, type Logger } from '../core/logger.js';
+import { type Logger, redactSecrets, silentLogger } from '../core/logger.js';
 import { quoteArgv } from './quote-argv.js';
 import type { SshHost } from './ssh-host.js';
 import type { SshPool } from './ssh-pool.js';
@@ -299,7 +299,7 @@ function signalNumber(signal: string | null): number | undefined {
 function notStartedError(host: SshHost, argv: readonly string[], error: NotStarted): OpsError {
   const cause = error.cause;
   const reason = error.refused
-    ? 'the host refused another session channel; its sshd MaxSessions may be lower than the bot\'s channels per host'
+    ? "the host refused another session channel; its sshd MaxSessions may be lower than the bot's channels per host"
     : redactSecrets(cause instanceof Error ? cause.message : String(cause));
   const detail = `could not start \`${displayCommand(argv)}\`: ${reason}.`;
   return new OpsError('SSH_ERROR', { host: host.name, detail }, { cause });
@@ -319,7 +319,10 @@ function displayCommand(argv: readonly string[]): string {
 
 /** The end of stderr, where the reason for a failure usually is. */
 function lastLines(text: string, count = 5, max = 600): string {
-  const lines = text.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+  const lines = text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
   if (lines.length === 0) return '(nothing on stderr)';
   const tail = lines.slice(-count).join('\n');
   return redactSecrets(tail.length > max ? `…${tail.slice(-(max - 1))}` : tail);

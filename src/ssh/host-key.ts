@@ -104,4 +104,3 @@ const algorithmsByType: Record<string, ServerHostKeyAlgorithm[]> = {
 function algorithmsFor(type: string): ServerHostKeyAlgorithm[] {
   return Object.hasOwn(algorithmsByType, type) ? (algorithmsByType[type] ?? []) : [];
 }
-

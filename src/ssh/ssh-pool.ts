@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { NodeSSH, type Config } from 'node-ssh';
+import { type Config, NodeSSH } from 'node-ssh';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { OpsError, isOpsError } from '../core/errors.js';
-import { redactSecrets, silentLogger, type Logger } from '../core/logger.js';
+import { isOpsError, OpsError } from '../core/errors.js';
+import { type Logger, redactSecrets, silentLogger } from '../core/logger.js';
 import { hostKeyAlgorithms, verifyHostKey } from './host-key.js';
 import { KnownHosts } from './known-hosts.js';
 import type { SshCredentials, SshHost } from './ssh-host.js';

@@ -70,7 +70,11 @@ export class SqliteStore implements Store {
           approvalId: id,
           outcome: 'pending',
           correlationId: request.correlationId,
-          detail: { args: JSON.parse(request.argsJson) as unknown, expiresAt: request.expiresAt, requiredApprovals: request.requiredApprovals },
+          detail: {
+            args: JSON.parse(request.argsJson) as unknown,
+            expiresAt: request.expiresAt,
+            requiredApprovals: request.requiredApprovals,
+          },
         });
         return id;
       }
@@ -108,10 +112,14 @@ export class SqliteStore implements Store {
 
       if (vote.decision === 'deny') {
         this.db
-          .prepare(`UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, deny_reason = ? WHERE id = ? AND status = 'pending'`)
+          .prepare(
+            `UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, deny_reason = ? WHERE id = ? AND status = 'pending'`,
+          )
           .run(vote.now, vote.voter, vote.reason ?? null, id);
         this.db
-          .prepare('INSERT OR REPLACE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, ?, ?)')
+          .prepare(
+            'INSERT OR REPLACE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, ?, ?)',
+          )
           .run(id, vote.voter, 'deny', vote.reason ?? null, vote.now);
         this.audit({
           at: vote.now,
@@ -127,7 +135,9 @@ export class SqliteStore implements Store {
       }
 
       const inserted = this.db
-        .prepare('INSERT OR IGNORE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, NULL, ?)')
+        .prepare(
+          'INSERT OR IGNORE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, NULL, ?)',
+        )
         .run(id, vote.voter, 'approve', vote.now);
       const approvals = this.approvalCount(id);
       const remaining = Math.max(0, approval.requiredApprovals - approvals);
@@ -145,7 +155,9 @@ export class SqliteStore implements Store {
 
       // The conditional update is the one gate: only the transaction that flips pending → approved claims the run.
       const flipped = this.db
-        .prepare(`UPDATE approvals SET status = 'approved', decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending' RETURNING id`)
+        .prepare(
+          `UPDATE approvals SET status = 'approved', decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending' RETURNING id`,
+        )
         .get(vote.now, vote.voter, id);
       approval = this.approvalById(id) as ApprovalRecord;
       if (!flipped) return { kind: 'closed', approval };
@@ -180,7 +192,9 @@ export class SqliteStore implements Store {
 
   async expireApprovals(now: number): Promise<ApprovalRecord[]> {
     const run = this.db.transaction(() => {
-      const rows = this.db.prepare(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?`).all(now) as Row[];
+      const rows = this.db
+        .prepare(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?`)
+        .all(now) as Row[];
       for (const row of rows) this.expireOne(this.toApproval(row), now);
       return rows.map((row) => this.approvalById(String(row.id)) as ApprovalRecord);
     });
@@ -188,14 +202,18 @@ export class SqliteStore implements Store {
   }
 
   async getExecution(approvalId: string): Promise<ExecutionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM executions WHERE approval_id = ?').get(approvalId.toUpperCase()) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM executions WHERE approval_id = ?').get(approvalId.toUpperCase()) as
+      | Row
+      | undefined;
     return row ? this.toExecution(row) : undefined;
   }
 
   async finishExecution(id: number, status: 'succeeded' | 'failed', resultJson: string, now: number): Promise<void> {
     const run = this.db.transaction(() => {
       const row = this.db
-        .prepare(`UPDATE executions SET status = ?, finished_at = ?, result_json = ? WHERE id = ? AND status = 'running' RETURNING *`)
+        .prepare(
+          `UPDATE executions SET status = ?, finished_at = ?, result_json = ? WHERE id = ? AND status = 'running' RETURNING *`,
+        )
         .get(status, now, resultJson, id) as Row | undefined;
       if (!row) return;
       const approval = this.approvalById(String(row.approval_id)) as ApprovalRecord;
@@ -240,7 +258,12 @@ export class SqliteStore implements Store {
     return this.audit(entry);
   }
 
-  async queryAudit(filter: { principal?: string; command?: string; approvalId?: string; limit: number }): Promise<AuditRecord[]> {
+  async queryAudit(filter: {
+    principal?: string;
+    command?: string;
+    approvalId?: string;
+    limit: number;
+  }): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.principal) {
@@ -278,7 +301,9 @@ export class SqliteStore implements Store {
   }
 
   async recentJournal(kind: string, limit: number): Promise<JournalEntry[]> {
-    const rows = this.db.prepare('SELECT * FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT ?').all(kind, limit) as Row[];
+    const rows = this.db
+      .prepare('SELECT * FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT ?')
+      .all(kind, limit) as Row[];
     return rows.map((row) => ({
       seq: Number(row.seq),
       at: Number(row.at),
@@ -300,7 +325,19 @@ export class SqliteStore implements Store {
              created_by, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
         )
-        .run(id, schedule.kind, schedule.approvalId, schedule.dataJson, schedule.intervalMs, schedule.nextRunAt, schedule.channelPlatform, schedule.channelId, schedule.createdBy, schedule.createdAt, schedule.createdAt);
+        .run(
+          id,
+          schedule.kind,
+          schedule.approvalId,
+          schedule.dataJson,
+          schedule.intervalMs,
+          schedule.nextRunAt,
+          schedule.channelPlatform,
+          schedule.channelId,
+          schedule.createdBy,
+          schedule.createdAt,
+          schedule.createdAt,
+        );
       this.audit({
         at: schedule.createdAt,
         principal: schedule.createdBy,
@@ -456,7 +493,9 @@ export class SqliteStore implements Store {
   }
 
   private approvalCount(id: string): number {
-    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM votes WHERE approval_id = ? AND decision = 'approve'`).get(id) as Row;
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM votes WHERE approval_id = ? AND decision = 'approve'`)
+      .get(id) as Row;
     return Number(row.n);
   }
 

@@ -53,7 +53,10 @@ export interface AuditRecord {
 
 export type NewAudit = Omit<AuditRecord, 'seq' | 'detail'> & { detail?: Record<string, unknown> };
 
-export type NewApproval = Omit<ApprovalRecord, 'id' | 'status' | 'decidedAt' | 'decidedBy' | 'denyReason' | 'approvedBy'>;
+export type NewApproval = Omit<
+  ApprovalRecord,
+  'id' | 'status' | 'decidedAt' | 'decidedBy' | 'denyReason' | 'approvedBy'
+>;
 
 export type VoteOutcome =
   | { kind: 'not-found'; id: string }
@@ -140,7 +143,12 @@ export interface Store {
   /** At start-up: executions still `running` were cut off by a crash; they become `interrupted`, never re-run. */
   markInterruptedExecutions(now: number): Promise<ExecutionRecord[]>;
   appendAudit(entry: NewAudit): Promise<AuditRecord>;
-  queryAudit(filter: { principal?: string; command?: string; approvalId?: string; limit: number }): Promise<AuditRecord[]>;
+  queryAudit(filter: {
+    principal?: string;
+    command?: string;
+    approvalId?: string;
+    limit: number;
+  }): Promise<AuditRecord[]>;
   appendJournal(entry: Omit<JournalEntry, 'seq'>): Promise<void>;
   recentJournal(kind: string, limit: number): Promise<JournalEntry[]>;
   createSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
@@ -151,7 +159,10 @@ export interface Store {
    */
   claimDueSchedules(kind: string, now: number): Promise<ScheduleRecord[]>;
   /** Sets status (and its reason); `ranOnce` counts a round. Audited. */
-  updateSchedule(id: string, change: { status?: ScheduleStatus; reason?: string | null; ranOnce?: boolean; by: string; now: number }): Promise<ScheduleRecord | undefined>;
+  updateSchedule(
+    id: string,
+    change: { status?: ScheduleStatus; reason?: string | null; ranOnce?: boolean; by: string; now: number },
+  ): Promise<ScheduleRecord | undefined>;
   upsertAlertState(state: AlertStateRecord): Promise<void>;
   getAlertState(key: string): Promise<AlertStateRecord | undefined>;
   addSilence(silence: SilenceRecord): Promise<void>;

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
-  GatewayOpcodes,
   type ApplicationFlags,
   type GatewayGuildCreateDispatchData,
+  GatewayOpcodes,
   type GatewayReadyDispatchData,
 } from 'discord.js';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface FakeDiscordGatewayOptions {
   applicationId: string;

@@ -1,12 +1,12 @@
 import {
-  startDiscordAdapter,
   type DiscordAdapter,
   type DiscordAdapterOptions,
+  startDiscordAdapter,
 } from '../../src/adapters/discord/discord-adapter.js';
 import { FakeDiscordGateway } from './discord-fake-gateway.js';
 import { FakeDiscordRest, type RecordedRequest } from './discord-fake-rest.js';
 import { discordIds, discordToken, opsGuild } from './discord-interactions.js';
-import { newGate, reportCommand, slowCommand, type Gate } from './discord-test-commands.js';
+import { type Gate, newGate, reportCommand, slowCommand } from './discord-test-commands.js';
 import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineReadCommand, type CommandDefinition } from '../../src/core/command.js';
+import { type CommandDefinition, defineReadCommand } from '../../src/core/command.js';
 import { block } from '../../src/core/reply.js';
 
 /** Lets a test hold a command mid-way: `release()` lets it finish. Reassign `gate` per test. */

@@ -6,7 +6,7 @@ import { createServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, RequestError, type PrepareRequestFunctionOpts } from 'proxy-chain';
+import { type PrepareRequestFunctionOpts, RequestError, Server } from 'proxy-chain';
 
 /** How the test proxy treats each request. */
 export type ProxyMode = 'open' | 'refuse' | 'auth';
@@ -65,7 +65,9 @@ export class TestProxy {
 
   /** The proxy's URL, with credentials when given. */
   url(credentials?: { username: string; password: string }): string {
-    const auth = credentials ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@` : '';
+    const auth = credentials
+      ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`
+      : '';
     return `http://${auth}127.0.0.1:${this.port}`;
   }
 
@@ -127,12 +129,18 @@ export class TestProxy {
         waiter.resolve(seen);
       }
     };
-    if (this.mode === 'refuse' || [...this.refusals].some((refused) => refused(`${request.hostname}:${request.port}`))) {
+    if (
+      this.mode === 'refuse' ||
+      [...this.refusals].some((refused) => refused(`${request.hostname}:${request.port}`))
+    ) {
       record('refused');
       throw new RequestError('Forbidden by the test proxy', 403);
     }
     const wanted = this.options.credentials;
-    if (this.mode === 'auth' || (wanted && (request.username !== wanted.username || request.password !== wanted.password))) {
+    if (
+      this.mode === 'auth' ||
+      (wanted && (request.username !== wanted.username || request.password !== wanted.password))
+    ) {
       record('auth-required');
       return { requestAuthentication: true, failMsg: 'credentials needed' };
     }
@@ -160,13 +168,31 @@ export function renamed(url: string, host: string): string {
  * An HTTPS server on loopback with a self-signed certificate for `name` (made with openssl), which no client trusts:
  * the TLS hop of a platform behind a TLS-inspecting proxy whose CA this host lacks.
  */
-export async function startUntrustedTlsServer(name: string): Promise<{ server: HttpsServer; port: number; close(): Promise<void> }> {
+export async function startUntrustedTlsServer(
+  name: string,
+): Promise<{ server: HttpsServer; port: number; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lcops-tls-'));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { stdio: 'ignore' },
   );
   const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('{}'));

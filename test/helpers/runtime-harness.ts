@@ -4,15 +4,20 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import type { ClusterServices } from '../../src/cluster/cluster-services.js';
-import { ChannelPosters, type ChannelPoster } from '../../src/core/channel-poster.js';
+import { type ChannelPoster, ChannelPosters } from '../../src/core/channel-poster.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { defineDestructiveCommand, type ChannelRef, type CommandDefinition, type Principal } from '../../src/core/command.js';
+import {
+  type ChannelRef,
+  type CommandDefinition,
+  defineDestructiveCommand,
+  type Principal,
+} from '../../src/core/command.js';
+import { loadCommands } from '../../src/core/load-commands.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { block, type Reply } from '../../src/core/reply.js';
 import { Runtime, type RuntimeOptions } from '../../src/core/runtime.js';
-import { loadCommands } from '../../src/core/load-commands.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { HealthView } from '../../src/net/connection-health.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 /** Captures every log line as text, to assert on what the log says (and never says). */
 export function captureLog(): { log: Logger; lines: string[] } {
@@ -38,9 +43,16 @@ export function destroyCommand(state: { executions: number; gate?: Promise<void>
     approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
     async plan(_ctx, args) {
       if (args.target === 'blocked') {
-        return { reply: { title: 'Plan', blocks: [] }, data: { target: args.target }, blocked: 'the target is protected' };
+        return {
+          reply: { title: 'Plan', blocks: [] },
+          data: { target: args.target },
+          blocked: 'the target is protected',
+        };
       }
-      return { reply: { title: `Plan: destroy ${args.target}`, blocks: [block.text('It will be gone.')] }, data: { target: args.target } };
+      return {
+        reply: { title: `Plan: destroy ${args.target}`, blocks: [block.text('It will be gone.')] },
+        data: { target: args.target },
+      };
     },
     async execute(ctx, plan) {
       state.executions++;
@@ -95,7 +107,16 @@ const fakeCluster: ClusterServices = {
 };
 
 export async function createHarness(
-  options: { dbPath?: string; clock?: FakeClock; state?: Harness['state']; extraOperators?: string[]; extraCommands?: CommandDefinition[]; channels?: Record<string, string[]>; approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }>; health?: HealthView } = {},
+  options: {
+    dbPath?: string;
+    clock?: FakeClock;
+    state?: Harness['state'];
+    extraOperators?: string[];
+    extraCommands?: CommandDefinition[];
+    channels?: Record<string, string[]>;
+    approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }>;
+    health?: HealthView;
+  } = {},
 ): Promise<Harness> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
   const clock = options.clock ?? new FakeClock();

@@ -1,16 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { demoEnvironment } from '../../src/cli/demo.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { Principal } from '../../src/core/command.js';
-import type { Reply } from '../../src/core/reply.js';
 import { packageRoot } from '../../src/core/package-root.js';
-import { startSimulator, type SimulatedCluster } from '../../src/simulator/start-simulator.js';
+import type { Reply } from '../../src/core/reply.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
+import { type SimulatedCluster, startSimulator } from '../../src/simulator/start-simulator.js';
 import { captureLog } from './runtime-harness.js';
 
 /** 2026-11-30 12:00 UTC: epoch 6591120, deadline 23 open (the default scenario leaves 23 empty). */
@@ -33,12 +33,22 @@ export interface SimApp {
  * with a hook to change the configuration (e.g. add SSH hosts) before the app starts.
  */
 export async function startSimApp(
-  options: { scenario?: Scenario | string; now?: number; configure?: (config: Config, sim: SimulatedCluster) => void } = {},
+  options: {
+    scenario?: Scenario | string;
+    now?: number;
+    configure?: (config: Config, sim: SimulatedCluster) => void;
+  } = {},
 ): Promise<SimApp> {
   const clock = new FakeClock(options.now ?? NOON);
-  const sim = await startSimulator({ ...(options.scenario === undefined ? {} : { scenario: options.scenario }), clock });
+  const sim = await startSimulator({
+    ...(options.scenario === undefined ? {} : { scenario: options.scenario }),
+    clock,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'lcops-sim-'));
-  const { config } = loadConfigFile(join(packageRoot(), 'config', 'demo.yaml'), demoEnvironment(sim, join(dir, 'store.db')));
+  const { config } = loadConfigFile(
+    join(packageRoot(), 'config', 'demo.yaml'),
+    demoEnvironment(sim, join(dir, 'store.db')),
+  );
   options.configure?.(config, sim);
   const { log, lines } = captureLog();
   const app = await createApp(config, { log, clock });
@@ -54,7 +64,12 @@ export async function startSimApp(
     run(who, line) {
       const principal: Principal = { id: who.includes(':') ? who : `terminal:${who}`, groups: [] };
       const [command = '', ...rest] = line.replace(/^\//, '').split(' ');
-      return app.runtime.dispatch({ principal, channel: { platform: 'terminal', id: 'test' }, command, text: rest.join(' ') });
+      return app.runtime.dispatch({
+        principal,
+        channel: { platform: 'terminal', id: 'test' },
+        command,
+        text: rest.join(' '),
+      });
     },
     async close() {
       await app.close();

@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import {
-  startSlackAdapter,
   type SlackAdapter,
   type SlackAdapterOptions,
+  startSlackAdapter,
 } from '../../src/adapters/slack/slack-adapter.js';
+import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 import { FakeResponseUrls } from './slack-fake-response-url.js';
 import { FakeSocketModeServer } from './slack-fake-socket-mode.js';
 import { FakeSlackWebApi } from './slack-fake-web-api.js';
-import { renamed } from './proxy-server.js';
 
 export interface SlackTestBedOptions {
   mode?: 'socket' | 'http';

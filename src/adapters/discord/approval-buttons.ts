@@ -1,11 +1,11 @@
 import {
-  ComponentType,
-  MessageFlags,
-  TextInputStyle,
   type APIEmbed,
   type APIModalInteractionResponseCallbackData,
   type ButtonInteraction,
+  ComponentType,
+  MessageFlags,
   type ModalSubmitInteraction,
+  TextInputStyle,
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import type { ChannelRef, Principal } from '../../core/command.js';

@@ -1,4 +1,4 @@
-import { Routes, type REST } from 'discord.js';
+import { type REST, Routes } from 'discord.js';
 import { z } from 'zod';
 import type { DiscordMessage } from './render.js';
 

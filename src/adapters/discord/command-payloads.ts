@@ -1,16 +1,16 @@
 import {
+  type APIApplicationCommandBasicOption,
+  type APIApplicationCommandSubcommandOption,
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ApplicationIntegrationType,
   InteractionContextType,
-  type APIApplicationCommandBasicOption,
-  type APIApplicationCommandSubcommandOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import {
-  isGroup,
   type CommandDefinition,
   type CommandGroup,
+  isGroup,
   type LeafCommand,
   type OptionSpec,
 } from '../../core/command.js';

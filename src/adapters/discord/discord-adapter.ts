@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits, RESTEvents, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, type Interaction, RESTEvents } from 'discord.js';
 import type { ChannelPoster, ChannelPosters } from '../../core/channel-poster.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Runtime } from '../../core/runtime.js';
@@ -12,8 +12,8 @@ import { botToken } from './bot-token.js';
 import { ChannelMessages } from './channel-messages.js';
 import { DiscordChannelPoster } from './discord-channel-poster.js';
 import { discordError } from './discord-error.js';
-import { defaultGatewayTuning, gatewayStrategy, type DiscordGatewayTuning } from './gateway-strategy.js';
-import { discordRestOptions, makeRequestThrough, type DiscordConfig, type DiscordRestTuning } from './rest-options.js';
+import { type DiscordGatewayTuning, defaultGatewayTuning, gatewayStrategy } from './gateway-strategy.js';
+import { type DiscordConfig, type DiscordRestTuning, discordRestOptions, makeRequestThrough } from './rest-options.js';
 import { SlashCommands } from './slash-commands.js';
 
 export interface DiscordAdapterOptions {
@@ -93,7 +93,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   let stopping = false;
   client.on(Events.ShardDisconnect, (event, shard) => {
     log.warn({ code: event.code, shard }, 'Discord gateway disconnected and will not reconnect');
-    if (!stopping) health?.state('down', { hop: 'gateway', detail: `closed with code ${event.code}; not reconnecting` });
+    if (!stopping)
+      health?.state('down', { hop: 'gateway', detail: `closed with code ${event.code}; not reconnecting` });
   });
   // discord.js reports its own close at stop as a reconnect; only a real one is worth a line.
   client.on(Events.ShardReconnecting, (shard) => {
@@ -204,13 +205,19 @@ async function drain(inFlight: Set<Promise<void>>, timeoutMs: number): Promise<v
  * in /health. @discordjs/rest passes its own abort signal (its timeout); the `dispatcher` it also passes (its unset
  * agent) is replaced by the transport's.
  */
-function observedRequest(transport: PlatformTransport, health: HealthReporter | undefined): NonNullable<DiscordRestTuning['makeRequest']> {
+function observedRequest(
+  transport: PlatformTransport,
+  health: HealthReporter | undefined,
+): NonNullable<DiscordRestTuning['makeRequest']> {
   const request = makeRequestThrough(transport.fetch);
   return async (url, init) => {
     try {
       return await request(url, init);
     } catch (error) {
-      health?.problem(`REST ${new URL(url).pathname}`, transport.lastFailure?.message ?? (error instanceof Error ? error.message : String(error)));
+      health?.problem(
+        `REST ${new URL(url).pathname}`,
+        transport.lastFailure?.message ?? (error instanceof Error ? error.message : String(error)),
+      );
       throw error;
     }
   };

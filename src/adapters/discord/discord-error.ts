@@ -1,5 +1,5 @@
 import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError } from 'discord.js';
-import { OpsError, isOpsError } from '../../core/errors.js';
+import { isOpsError, OpsError } from '../../core/errors.js';
 import { platformNetworkError } from '../../net/platform-error.js';
 
 /**
@@ -33,7 +33,8 @@ export function discordError(error: unknown, where: { api: string; action: strin
     );
   }
   // A hop that failed on the way (DNS, the proxy, TLS, a timeout) is named as such.
-  const network = error instanceof HTTPError ? undefined : platformNetworkError('Discord', `${where.action} at ${where.api}`, error);
+  const network =
+    error instanceof HTTPError ? undefined : platformNetworkError('Discord', `${where.action} at ${where.api}`, error);
   if (network) return network;
   const detail =
     error instanceof HTTPError

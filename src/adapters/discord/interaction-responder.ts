@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { block, type Reply } from '../../core/reply.js';
 import type { ChannelMessages, MessageEdit } from './channel-messages.js';
-import { renderEmbeds, type DiscordMessage } from './render.js';
+import { type DiscordMessage, renderEmbeds } from './render.js';
 
 /** An interaction already acknowledged (deferReply or deferUpdate): what discord.js's interactions offer after that. */
 export interface DeferredInteraction {

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { botToken } from './bot-token.js';
 import { commandPayloads } from './command-payloads.js';
 import { discordApiDetail, discordError } from './discord-error.js';
-import { discordRestOptions, type DiscordConfig, type DiscordRestTuning } from './rest-options.js';
+import { type DiscordConfig, type DiscordRestTuning, discordRestOptions } from './rest-options.js';
 
 export interface RegisterCommandsOptions {
   config: DiscordConfig;

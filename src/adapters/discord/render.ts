@@ -1,10 +1,10 @@
 import {
-  ButtonStyle,
-  ComponentType,
   type APIActionRowComponent,
   type APIButtonComponentWithCustomId,
   type APIEmbed,
   type APIEmbedField,
+  ButtonStyle,
+  ComponentType,
 } from 'discord.js';
 import type { Action, Block, CheckLine, Reply, Severity } from '../../core/reply.js';
 import { customIds } from './custom-ids.js';

@@ -45,5 +45,7 @@ export function discordRestOptions(
 
 /** @discordjs/rest's makeRequest over a platform transport's fetch (undici 7, with the proxy's connector). */
 export function makeRequestThrough(fetch: PlatformFetch): NonNullable<RESTOptions['makeRequest']> {
-  return ((url: string, init: unknown) => fetch(url, init as never)) as unknown as NonNullable<RESTOptions['makeRequest']>;
+  return ((url: string, init: unknown) => fetch(url, init as never)) as unknown as NonNullable<
+    RESTOptions['makeRequest']
+  >;
 }

@@ -6,7 +6,7 @@ import type { Reply } from '../../core/reply.js';
 import type { Runtime } from '../../core/runtime.js';
 import { denyReasonModal, readDenyReason } from './deny-reason-modal.js';
 import type { SlackIdentity } from './identity.js';
-import { escapeMrkdwn, renderReply, slackLimits, type SlackBlock } from './render.js';
+import { escapeMrkdwn, renderReply, type SlackBlock, slackLimits } from './render.js';
 import type { ResponseUrl } from './response-url.js';
 import type { BlockActionPayload, EchoedBlock, ViewSubmissionPayload } from './slack-payloads.js';
 import type { SlackPoster } from './slack-poster.js';

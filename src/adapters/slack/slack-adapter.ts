@@ -1,15 +1,15 @@
 import {
+  type AnyMiddlewareArgs,
   App,
   HTTPReceiver,
-  SocketModeReceiver,
-  webApi,
-  type AnyMiddlewareArgs,
   type Receiver,
+  SocketModeReceiver,
   type SocketModeReceiverOptions,
+  webApi,
 } from '@slack/bolt';
 import type { z } from 'zod';
 import type { configSchema } from '../../config/schema.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RbacRules } from '../../core/rbac.js';
@@ -20,17 +20,17 @@ import { ApprovalButtons } from './approval-buttons.js';
 import { boltLogger } from './bolt-logger.js';
 import {
   defaultTimeoutMs,
-  slackClientOptions,
-  socketLinkRetryConfig,
   type SlackFetch,
   type SlackRetryOptions,
+  slackClientOptions,
+  socketLinkRetryConfig,
 } from './client-options.js';
 import { handleSlashCommand } from './command-handler.js';
 import { denyReasonCallbackId } from './deny-reason-modal.js';
 import { SlackIdentity } from './identity.js';
 import { RequestGuard } from './request-guard.js';
 import { ResponseUrl } from './response-url.js';
-import { startSignedHttpServer, type SignedHttpServer } from './signed-http-server.js';
+import { type SignedHttpServer, startSignedHttpServer } from './signed-http-server.js';
 import { slackError } from './slack-error.js';
 import { blockActionSchema, slashCommandSchema, viewSubmissionSchema } from './slack-payloads.js';
 import { SlackPoster } from './slack-poster.js';
@@ -317,7 +317,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     for (const link of standbyLinks) {
       link.init(app);
       void Promise.resolve(link.start()).catch((error: unknown) =>
-        log.warn({ err: slackError('apps.connections.open', error, { token: 'app' }) }, 'a second Slack Socket Mode link could not start'),
+        log.warn(
+          { err: slackError('apps.connections.open', error, { token: 'app' }) },
+          'a second Slack Socket Mode link could not start',
+        ),
       );
     }
     log.info({ links: 1 + standbyLinks.length }, 'Slack adapter connected (Socket Mode)');
@@ -397,7 +400,10 @@ function watchSocket(links: SocketModeReceiver[], watch: SocketWatch): void {
       open.delete(index);
       report();
       if (open.size > 0) {
-        log.info({ link: index + 1, open: open.size }, 'a Slack Socket Mode link closed; another link takes commands while it reconnects');
+        log.info(
+          { link: index + 1, open: open.size },
+          'a Slack Socket Mode link closed; another link takes commands while it reconnects',
+        );
         watch.onState('connected', true);
         return;
       }

@@ -1,5 +1,5 @@
 import { Document } from 'yaml';
-import { isGroup, type CommandDefinition } from '../../core/command.js';
+import { type CommandDefinition, isGroup } from '../../core/command.js';
 import { usageOf } from '../../core/parse-args.js';
 
 export interface SlackManifestOptions {

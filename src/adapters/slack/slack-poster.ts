@@ -4,7 +4,7 @@ import type { ChannelRef } from '../../core/command.js';
 import type { Reply } from '../../core/reply.js';
 import { renderReply, type SlackMessage } from './render.js';
 import { slackError } from './slack-error.js';
-import { postedMessageSchema, type EchoedBlock } from './slack-payloads.js';
+import { type EchoedBlock, postedMessageSchema } from './slack-payloads.js';
 
 /**
  * Posts and updates bot messages through the Web API. It is the core's poster for `slack:<channel>` (approval outcomes

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import type { PlatformTransport } from '../../net/platform-transport.js';
 import type { ProbeTarget } from '../../net/probe-platforms.js';
-import { defaultSlackApiUrl, slackClientOptions, type SlackFetch } from './client-options.js';
+import { defaultSlackApiUrl, type SlackFetch, slackClientOptions } from './client-options.js';
 import type { SlackConfig } from './slack-adapter.js';
 import { slackError } from './slack-error.js';
 

@@ -13,7 +13,10 @@ export function renderText(reply: Reply): string {
   }
   if (reply.actions?.length) {
     const id = reply.actions[0]?.requestId;
-    lines.push('', `Actions: ${reply.actions.map((a) => `${a.label} (/approvals ${a.kind} ${a.requestId}${a.kind === 'deny' ? ' REASON' : ''})`).join(', ')}`);
+    lines.push(
+      '',
+      `Actions: ${reply.actions.map((a) => `${a.label} (/approvals ${a.kind} ${a.requestId}${a.kind === 'deny' ? ' REASON' : ''})`).join(', ')}`,
+    );
     if (id) lines.push(`Request id: ${id}`);
   }
   if (reply.correlationId) lines.push('', `ref ${reply.correlationId}`);
@@ -29,7 +32,14 @@ function renderBlock(b: Block): string {
       return b.fields.map((f) => `${`${f.label}:`.padEnd(width + 2)}${f.value}`).join('\n');
     }
     case 'table':
-      return [b.caption, alignTable(b.columns.map((c) => c.header), b.rows, b.columns.map((c) => c.align ?? 'left'))]
+      return [
+        b.caption,
+        alignTable(
+          b.columns.map((c) => c.header),
+          b.rows,
+          b.columns.map((c) => c.align ?? 'left'),
+        ),
+      ]
         .filter((x) => x !== undefined)
         .join('\n');
     case 'list':
@@ -43,7 +53,9 @@ function renderBlock(b: Block): string {
       return `[${marks[b.severity]}] ${b.text}`;
     case 'checks': {
       const width = Math.max(...b.checks.map((c) => c.label.length));
-      return b.checks.map((c) => `  ${checkMarks[c.status].padEnd(4)}  ${c.label.padEnd(width)}  ${c.detail}`).join('\n');
+      return b.checks
+        .map((c) => `  ${checkMarks[c.status].padEnd(4)}  ${c.label.padEnd(width)}  ${c.detail}`)
+        .join('\n');
     }
   }
 }
@@ -56,5 +68,9 @@ export function alignTable(headers: string[], rows: string[][], align: Array<'le
       .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(headers.map((_, i) => r[i] ?? '')))].join('\n');
+  return [
+    line(headers),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(headers.map((_, i) => r[i] ?? ''))),
+  ].join('\n');
 }

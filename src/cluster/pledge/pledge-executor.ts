@@ -1,5 +1,5 @@
-import { firstLine, isOpsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/command.js';
+import { firstLine, isOpsError } from '../../core/errors.js';
 import { block, type Reply } from '../../core/reply.js';
 import type { PledgePlanData } from './pledge-planner.js';
 
@@ -33,13 +33,22 @@ async function pledgeViaApi(ctx: PledgeContext, plan: PledgePlanData): Promise<R
       break;
     }
   }
-  if (created.length > 0) await ctx.journal.append(PLEDGE_JOURNAL, { miner: plan.miner, actor: plan.actor, sectors: created, via: 'PledgeSector' });
+  if (created.length > 0)
+    await ctx.journal.append(PLEDGE_JOURNAL, {
+      miner: plan.miner,
+      actor: plan.actor,
+      sectors: created,
+      via: 'PledgeSector',
+    });
   const numbers = created.length ? created.join(', ') : 'none';
   if (failure === undefined) {
     return {
       title: `Pledged ${created.length} sector(s) on ${plan.miner}`,
       severity: 'success',
-      blocks: [block.fields([{ label: 'Sectors created', value: numbers }]), block.text('Follow them with /pledge status.')],
+      blocks: [
+        block.fields([{ label: 'Sectors created', value: numbers }]),
+        block.text('Follow them with /pledge status.'),
+      ],
     };
   }
   return {
@@ -66,20 +75,30 @@ async function runForkCommand(ctx: PledgeContext, plan: PledgePlanData): Promise
   const apiInfo = ctx.cluster.findMiner(plan.miner).api;
   const result = await ctx.cluster.runOnHost(
     host,
-    ['sh', '-c', 'IFS= read -r MINER_API_INFO && export MINER_API_INFO && exec lotus-miner sectors "$1"', 'sh', command],
+    [
+      'sh',
+      '-c',
+      'IFS= read -r MINER_API_INFO && export MINER_API_INFO && exec lotus-miner sectors "$1"',
+      'sh',
+      command,
+    ],
     { timeoutMs: 10 * 60_000, stdin: `${apiInfo}\n` },
   );
   const output = `${result.stdout}\n${result.stderr}`.trim();
   // The fork's output format is not documented; sector numbers are taken from lines that name them.
   const sectors = [...output.matchAll(/sector[^\d\n]{0,20}(\d+)/gi)].map((m) => Number(m[1]));
-  if (sectors.length > 0) await ctx.journal.append(PLEDGE_JOURNAL, { miner: plan.miner, actor: plan.actor, sectors, via: command });
+  if (sectors.length > 0)
+    await ctx.journal.append(PLEDGE_JOURNAL, { miner: plan.miner, actor: plan.actor, sectors, via: command });
   const tail = output.split('\n').slice(-15).join('\n');
   if (result.code !== 0) {
     return {
       title: `lotus-miner sectors ${command} failed on ${host}`,
       severity: 'error',
       outcome: 'failed',
-      blocks: [block.notice('error', `exit ${result.code}: ${firstLine(result.stderr || result.stdout) || 'no output'}`), ...(tail ? [block.code(tail)] : [])],
+      blocks: [
+        block.notice('error', `exit ${result.code}: ${firstLine(result.stderr || result.stdout) || 'no output'}`),
+        ...(tail ? [block.code(tail)] : []),
+      ],
     };
   }
   return {

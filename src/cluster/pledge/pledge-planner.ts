@@ -1,12 +1,12 @@
 import type { MinerConfig } from '../../config/schema.js';
-import { OpsError, firstLine, isOpsError } from '../../core/errors.js';
+import { firstLine, isOpsError, OpsError } from '../../core/errors.js';
 import type { CheckLine } from '../../core/reply.js';
 import { formatFil } from '../../lotus/fil.js';
-import { sectorStateGroups } from '../../lotus/sector-states.js';
 import type { TipSetKey, WorkerStats } from '../../lotus/schemas.js';
+import { sectorStateGroups } from '../../lotus/sector-states.js';
 import type { ClusterServices } from '../cluster-services.js';
 import { withSchedulerFiles } from './scheduler-file.js';
-import { sectorsForMode, workerCapacities, type WorkerCapacity } from './worker-capacity.js';
+import { sectorsForMode, type WorkerCapacity, workerCapacities } from './worker-capacity.js';
 
 export type PledgeMode = 'single' | 'per-worker' | 'fill';
 
@@ -97,7 +97,10 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     sectors,
     via: useFork ? 'fork-command' : 'api',
     ...(useFork
-      ? { forkCommand: request.mode === 'fill' ? ('mypledge' as const) : ('mypledgeonce' as const), host: target.host as string }
+      ? {
+          forkCommand: request.mode === 'fill' ? ('mypledge' as const) : ('mypledgeonce' as const),
+          host: target.host as string,
+        }
       : {}),
   };
   if (request.mode !== 'single' && !useFork) {
@@ -139,7 +142,11 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     const figure = `needs ${formatFil(total)} (${sectors} × ${formatFil(perSector)}); worker ${info.Worker} has ${formatFil(wallet)}, miner available ${formatFil(minerAvailable)}`;
     if (wallet >= total) checks.push({ status: 'pass', label: 'Funds', detail: figure });
     else if (wallet + minerAvailable >= total) {
-      checks.push({ status: 'warn', label: 'Funds', detail: `${figure}; enough only if CollateralFromMinerBalance is set` });
+      checks.push({
+        status: 'warn',
+        label: 'Funds',
+        detail: `${figure}; enough only if CollateralFromMinerBalance is set`,
+      });
     } else checks.push({ status: 'fail', label: 'Funds', detail: `insufficient: ${figure}` });
   } catch (error) {
     checks.push({ status: 'warn', label: 'Funds', detail: `could not estimate collateral: ${explain(error)}` });
@@ -151,13 +158,29 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
   const max = target.maxSealingSectors;
   const pipeline = summaryLine(summary);
   if (max === undefined || max === 0) {
-    checks.push({ status: 'pass', label: 'Sealing pipeline', detail: `${sealing} sealing now${pipeline ? ` (${pipeline})` : ''}; no MaxSealingSectors limit configured` });
+    checks.push({
+      status: 'pass',
+      label: 'Sealing pipeline',
+      detail: `${sealing} sealing now${pipeline ? ` (${pipeline})` : ''}; no MaxSealingSectors limit configured`,
+    });
   } else if (sealing >= max) {
-    checks.push({ status: 'fail', label: 'Sealing pipeline', detail: `MaxSealingSectors reached: ${sealing} of ${max} sealing` });
+    checks.push({
+      status: 'fail',
+      label: 'Sealing pipeline',
+      detail: `MaxSealingSectors reached: ${sealing} of ${max} sealing`,
+    });
   } else if (sealing + sectors > max) {
-    checks.push({ status: 'warn', label: 'Sealing pipeline', detail: `${sealing} of ${max} sealing: only ${max - sealing} of ${sectors} can start` });
+    checks.push({
+      status: 'warn',
+      label: 'Sealing pipeline',
+      detail: `${sealing} of ${max} sealing: only ${max - sealing} of ${sectors} can start`,
+    });
   } else {
-    checks.push({ status: 'pass', label: 'Sealing pipeline', detail: `${sealing} of ${max} sealing; ${max - sealing - sectors} left after this` });
+    checks.push({
+      status: 'pass',
+      label: 'Sealing pipeline',
+      detail: `${sealing} of ${max} sealing; ${max - sealing - sectors} left after this`,
+    });
   }
 
   // Workers: AP takers with free slots, and PC1 capacity behind them.
@@ -167,9 +190,15 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     const takers = workers.filter((w) => w.takesAddPiece);
     const free = takers.reduce((n, w) => n + w.freeAddPiece, 0);
     const excluded = workers.filter((w) => w.canAddPiece && !w.takesAddPiece);
-    const why = excluded.map((w) => `${w.hostname} ${!w.enabled ? 'disabled' : w.draining ? 'draining' : 'out of disk quota'}`).join(', ');
+    const why = excluded
+      .map((w) => `${w.hostname} ${!w.enabled ? 'disabled' : w.draining ? 'draining' : 'out of disk quota'}`)
+      .join(', ');
     if (takers.length === 0) {
-      checks.push({ status: 'fail', label: 'AP workers', detail: `no worker can take AddPiece now${why ? ` (${why})` : ''}` });
+      checks.push({
+        status: 'fail',
+        label: 'AP workers',
+        detail: `no worker can take AddPiece now${why ? ` (${why})` : ''}`,
+      });
     } else if (free < Math.min(sectors, 1) || free === 0) {
       checks.push({ status: 'fail', label: 'AP workers', detail: `${takers.length} AP worker(s), all AP slots busy` });
     } else {
@@ -184,7 +213,11 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     checks.push(
       pc1.length === 0
         ? { status: 'warn', label: 'PC1 workers', detail: 'no enabled PC1 worker: sectors will wait after AddPiece' }
-        : { status: 'pass', label: 'PC1 workers', detail: `${pc1.length} worker(s), ${pc1.reduce((n, w) => n + w.pc1Running, 0)} PC1 running${pc1Free ? `, ${pc1Free} slot(s) free` : ''}` },
+        : {
+            status: 'pass',
+            label: 'PC1 workers',
+            detail: `${pc1.length} worker(s), ${pc1.reduce((n, w) => n + w.pc1Running, 0)} PC1 running${pc1Free ? `, ${pc1Free} slot(s) free` : ''}`,
+          },
     );
   }
 
@@ -195,13 +228,23 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     checks.push({
       status: 'info',
       label: 'Dispatch mode',
-      detail: autoPledgeDiff === 1 ? 'AutoPledgeDiff 1: smooth (one at a time, spread over the workers)' : 'AutoPledgeDiff 0: batch (pledges sent in bulk)',
+      detail:
+        autoPledgeDiff === 1
+          ? 'AutoPledgeDiff 1: smooth (one at a time, spread over the workers)'
+          : 'AutoPledgeDiff 0: batch (pledges sent in bulk)',
     });
   }
   if (sectors === 0) checks.push({ status: 'fail', label: 'Sectors', detail: 'this mode would start no sector now' });
 
   const failed = checks.find((c) => c.status === 'fail');
-  return { data, checks, workers, ...(collateral ? { collateral } : {}), ...(failed ? { blocked: `${failed.label}: ${failed.detail}` } : {}), notes };
+  return {
+    data,
+    checks,
+    workers,
+    ...(collateral ? { collateral } : {}),
+    ...(failed ? { blocked: `${failed.label}: ${failed.detail}` } : {}),
+    notes,
+  };
 }
 
 /** The sector counter answers, and the next number it hands out is not already allocated on chain. */
@@ -215,8 +258,16 @@ async function sectorNumberChecks(cluster: ClusterServices, target: MinerConfig,
       const taken = await full.stateMinerSectorAllocated(target.actor, meta.Next, tsk);
       return [
         taken
-          ? { status: 'fail', label: 'Sector numbers', detail: `the miner's next number ${meta.Next} is already allocated on chain` }
-          : { status: 'pass', label: 'Sector numbers', detail: `next ${meta.Next} (miner's own assigner), free on chain` },
+          ? {
+              status: 'fail',
+              label: 'Sector numbers',
+              detail: `the miner's next number ${meta.Next} is already allocated on chain`,
+            }
+          : {
+              status: 'pass',
+              label: 'Sector numbers',
+              detail: `next ${meta.Next} (miner's own assigner), free on chain`,
+            },
       ];
     } catch (error) {
       return [{ status: 'warn', label: 'Sector numbers', detail: `cannot check: ${explain(error)}` }];
@@ -226,8 +277,16 @@ async function sectorNumberChecks(cluster: ClusterServices, target: MinerConfig,
   const probe = await cluster.probeTcp(listen, 3_000);
   const checks: CheckLine[] = [
     probe.ok
-      ? { status: 'pass', label: 'Sector counter', detail: `${listen} on ${counter.name} accepts connections (TCP check only: a GetSectorID call would burn a number)` }
-      : { status: 'fail', label: 'Sector counter', detail: `${listen} on ${counter.name}: ${probe.error}; pledges would fail with "getting sector number"` },
+      ? {
+          status: 'pass',
+          label: 'Sector counter',
+          detail: `${listen} on ${counter.name} accepts connections (TCP check only: a GetSectorID call would burn a number)`,
+        }
+      : {
+          status: 'fail',
+          label: 'Sector counter',
+          detail: `${listen} on ${counter.name}: ${probe.error}; pledges would fail with "getting sector number"`,
+        },
   ];
   if (counter.host === undefined || counter.repoPath === undefined) {
     checks.push({
@@ -243,11 +302,23 @@ async function sectorNumberChecks(cluster: ClusterServices, target: MinerConfig,
     const taken = await full.stateMinerSectorAllocated(target.actor, next, tsk);
     checks.push(
       taken
-        ? { status: 'fail', label: 'Sector numbers', detail: `collision: the counter's next number ${next} (sectorid ${last} on ${counter.host}) is already allocated on chain; raise sectorid above every allocated number` }
-        : { status: 'pass', label: 'Sector numbers', detail: `counter at ${last} on ${counter.host}; next ${next} is free on chain` },
+        ? {
+            status: 'fail',
+            label: 'Sector numbers',
+            detail: `collision: the counter's next number ${next} (sectorid ${last} on ${counter.host}) is already allocated on chain; raise sectorid above every allocated number`,
+          }
+        : {
+            status: 'pass',
+            label: 'Sector numbers',
+            detail: `counter at ${last} on ${counter.host}; next ${next} is free on chain`,
+          },
     );
   } catch (error) {
-    checks.push({ status: 'warn', label: 'Sector numbers', detail: `cannot read the counter's sectorid on ${counter.host}: ${explain(error)}` });
+    checks.push({
+      status: 'warn',
+      label: 'Sector numbers',
+      detail: `cannot read the counter's sectorid on ${counter.host}: ${explain(error)}`,
+    });
   }
   return checks;
 }
@@ -258,9 +329,16 @@ export async function readSectorIdFile(cluster: ClusterServices, host: string, r
     timeoutMs: 10_000,
     maxOutputBytes: 1024,
   });
-  if (result.code !== 0) throw new OpsError('SSH_EXIT', { host, command: 'cat sectorid', code: result.code, stderr: firstLine(result.stderr) });
+  if (result.code !== 0)
+    throw new OpsError('SSH_EXIT', {
+      host,
+      command: 'cat sectorid',
+      code: result.code,
+      stderr: firstLine(result.stderr),
+    });
   const value = result.stdout.trim();
-  if (!/^\d+$/.test(value)) throw new OpsError('SSH_ERROR', { host, detail: `sectorid holds "${firstLine(value, 40)}", not a number` });
+  if (!/^\d+$/.test(value))
+    throw new OpsError('SSH_ERROR', { host, detail: `sectorid holds "${firstLine(value, 40)}", not a number` });
   return Number(value);
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../core/duration.js';
-import { block, severityOfChecks, type Block, type Reply } from '../../core/reply.js';
+import { type Block, block, type Reply, severityOfChecks } from '../../core/reply.js';
 import { formatFil } from '../../lotus/fil.js';
 import type { PledgePlan, PledgePlanData } from './pledge-planner.js';
 
@@ -25,7 +25,10 @@ export function pledgePlanReply(plan: PledgePlan): Reply {
   }
   if (collateral) {
     fields.push(
-      { label: 'Collateral per sector', value: `${formatFil(collateral.perSector)} (pre-commit deposit ${formatFil(collateral.deposit)} + initial pledge ${formatFil(collateral.pledge)})` },
+      {
+        label: 'Collateral per sector',
+        value: `${formatFil(collateral.perSector)} (pre-commit deposit ${formatFil(collateral.deposit)} + initial pledge ${formatFil(collateral.pledge)})`,
+      },
       {
         label: data.everyMs === undefined ? 'Collateral in all' : 'Collateral per round',
         value: `${formatFil(collateral.total)}, paid by ${collateral.payer}`,

@@ -7,7 +7,7 @@ import { block, type Reply } from '../../core/reply.js';
 import type { ScheduleRecord, Store } from '../../store/store.js';
 import type { ClusterServices } from '../cluster-services.js';
 import { executePledge } from './pledge-executor.js';
-import { planPledge, type PledgePlanData } from './pledge-planner.js';
+import { type PledgePlanData, planPledge } from './pledge-planner.js';
 
 export const PLEDGE_SCHEDULE = 'pledge';
 
@@ -66,7 +66,11 @@ export class PledgeScheduler {
     const channel = { platform: schedule.channelPlatform, id: schedule.channelId };
     const by = `system:schedule-${schedule.id}`;
     try {
-      const plan = await planPledge(cluster, { mode: data.mode, miner: data.miner, ...(data.mode === 'single' ? { count: data.sectors } : {}) });
+      const plan = await planPledge(cluster, {
+        mode: data.mode,
+        miner: data.miner,
+        ...(data.mode === 'single' ? { count: data.sectors } : {}),
+      });
       if (plan.blocked) {
         if (schedule.status === 'active') {
           await store.updateSchedule(schedule.id, { status: 'paused', reason: plan.blocked, by, now: clock.now() });
@@ -89,7 +93,13 @@ export class PledgeScheduler {
           progress: async () => undefined,
           journal: {
             append: (kind, entry) =>
-              store.appendJournal({ at: clock.now(), kind, principal: schedule.createdBy, approvalId: schedule.approvalId, data: { ...entry, schedule: schedule.id } }),
+              store.appendJournal({
+                at: clock.now(),
+                kind,
+                principal: schedule.createdBy,
+                approvalId: schedule.approvalId,
+                data: { ...entry, schedule: schedule.id },
+              }),
           },
         },
         plan.data,
@@ -98,7 +108,10 @@ export class PledgeScheduler {
       if (result.outcome === 'failed') {
         const reason = result.title;
         await store.updateSchedule(schedule.id, { status: 'paused', reason, by, now: clock.now() });
-        await this.options.posters.post(channel, { ...result, title: `Pledge schedule ${schedule.id} paused: ${reason}` });
+        await this.options.posters.post(channel, {
+          ...result,
+          title: `Pledge schedule ${schedule.id} paused: ${reason}`,
+        });
       }
     } catch (error) {
       const reason = isOpsError(error) ? error.message : 'unexpected error (see the log)';
@@ -123,5 +136,3 @@ function paused(schedule: ScheduleRecord, reason: string): Reply {
     ],
   };
 }
-
-

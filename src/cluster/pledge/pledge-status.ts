@@ -1,7 +1,7 @@
 import type { CommandContext } from '../../core/command.js';
 import { formatDuration, relativeTime } from '../../core/duration.js';
-import { OpsError, isOpsError } from '../../core/errors.js';
-import { block, type Block, type Reply } from '../../core/reply.js';
+import { isOpsError, OpsError } from '../../core/errors.js';
+import { type Block, block, type Reply } from '../../core/reply.js';
 import { PLEDGE_JOURNAL } from './pledge-executor.js';
 import type { PledgePlanData } from './pledge-planner.js';
 import { PLEDGE_SCHEDULE } from './pledge-scheduler.js';
@@ -27,14 +27,23 @@ export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<
       // One batch per miner: a status check of 50 sectors is one round trip.
       const api = ctx.cluster.miner(miner);
       const results = await api.rpc.batch(sectors.map((s) => api.request('SectorsStatus', [s.sector, false])));
-      states = results.map((r) => (r.ok ? { state: r.value.State, lastErr: r.value.LastErr } : { state: 'unknown', lastErr: r.error.message }));
+      states = results.map((r) =>
+        r.ok ? { state: r.value.State, lastErr: r.value.LastErr } : { state: 'unknown', lastErr: r.error.message },
+      );
     } catch (error) {
       unreachable.push(`${miner}: ${isOpsError(error) ? error.message : 'unexpected error'}`);
       states = sectors.map(() => ({ state: 'unknown', lastErr: '' }));
     }
     sectors.forEach((s, i) => {
       const st = states[i] as { state: string; lastErr: string };
-      rows.push([String(s.sector), miner, st.state, relativeTime(s.at, ctx.clock.now()), s.approvalId ?? '', st.lastErr.split('\n')[0] ?? '']);
+      rows.push([
+        String(s.sector),
+        miner,
+        st.state,
+        relativeTime(s.at, ctx.clock.now()),
+        s.approvalId ?? '',
+        st.lastErr.split('\n')[0] ?? '',
+      ]);
     });
   }
   const failed = rows.filter((r) => /Failed|FailedUnrecoverable/.test(r[2] ?? '')).length;
@@ -82,12 +91,25 @@ export async function stopSchedules(ctx: CommandContext, id: string | undefined)
       title: running.length === 0 ? 'No pledge schedule is running' : 'Several pledge schedules are running: say which',
       severity: running.length === 0 ? 'info' : 'warning',
       outcome: running.length === 0 ? 'ok' : 'usage',
-      blocks: running.length === 0 ? [] : [block.list(running.map((s) => `${s.id}: ${(s.data as PledgePlanData).sectors} sector(s) every ${formatDuration(s.intervalMs)}, /pledge stop ${s.id}`))],
+      blocks:
+        running.length === 0
+          ? []
+          : [
+              block.list(
+                running.map(
+                  (s) =>
+                    `${s.id}: ${(s.data as PledgePlanData).sectors} sector(s) every ${formatDuration(s.intervalMs)}, /pledge stop ${s.id}`,
+                ),
+              ),
+            ],
     };
   }
   const target = id ?? (running[0] as { id: string }).id;
   const stopped = await ctx.schedules.stop(target);
-  if (!stopped) throw new OpsError('INVALID_ARGUMENT', { detail: `No pledge schedule ${target.toUpperCase()}; /pledge status lists them.` });
+  if (!stopped)
+    throw new OpsError('INVALID_ARGUMENT', {
+      detail: `No pledge schedule ${target.toUpperCase()}; /pledge status lists them.`,
+    });
   return {
     title: `Pledge schedule ${stopped.id} stopped`,
     severity: 'success',

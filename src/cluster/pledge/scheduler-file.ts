@@ -18,10 +18,20 @@ const schedulerFileSchema = z.looseObject({
 export type SchedulerFile = z.infer<typeof schedulerFileSchema>;
 
 /** `$LOTUS_WORKER_PATH/myscheduler.json` on a worker host. The worker re-reads it on every scheduling pass. */
-export async function readSchedulerFile(cluster: ClusterServices, host: string, repoPath: string): Promise<SchedulerFile> {
+export async function readSchedulerFile(
+  cluster: ClusterServices,
+  host: string,
+  repoPath: string,
+): Promise<SchedulerFile> {
   const path = `${repoPath.replace(/\/+$/, '')}/myscheduler.json`;
   const result = await cluster.runOnHost(host, ['cat', '--', path], { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
-  if (result.code !== 0) throw new OpsError('SSH_EXIT', { host, command: `cat ${path}`, code: result.code, stderr: firstLine(result.stderr) });
+  if (result.code !== 0)
+    throw new OpsError('SSH_EXIT', {
+      host,
+      command: `cat ${path}`,
+      code: result.code,
+      stderr: firstLine(result.stderr),
+    });
   let json: unknown;
   try {
     json = JSON.parse(result.stdout);
@@ -29,7 +39,11 @@ export async function readSchedulerFile(cluster: ClusterServices, host: string, 
     throw new OpsError('SSH_ERROR', { host, detail: `${path} is not JSON` });
   }
   const parsed = schedulerFileSchema.safeParse(json);
-  if (!parsed.success) throw new OpsError('SSH_ERROR', { host, detail: `${path}: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}` });
+  if (!parsed.success)
+    throw new OpsError('SSH_ERROR', {
+      host,
+      detail: `${path}: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`,
+    });
   return parsed.data;
 }
 
@@ -47,14 +61,18 @@ export async function withSchedulerFiles(
   await Promise.all(
     Object.entries(stats).map(async ([id, worker]) => {
       if (worker.Info.Resources.AddPieceMax !== undefined) return;
-      const host = cluster.topology.hosts.find((h) => h.name === worker.Info.Hostname || h.address === worker.Info.Hostname);
+      const host = cluster.topology.hosts.find(
+        (h) => h.name === worker.Info.Hostname || h.address === worker.Info.Hostname,
+      );
       const withPath = host?.workers.filter((w) => w.repoPath !== undefined) ?? [];
       if (!host || withPath.length !== 1) return;
       try {
         const file = await readSchedulerFile(cluster, host.name, withPath[0]?.repoPath as string);
         out[id] = { ...worker, Info: { ...worker.Info, Resources: { ...worker.Info.Resources, ...file } } };
       } catch (error) {
-        notes.push(`${host.name}: could not read myscheduler.json (${error instanceof Error ? error.message : 'unexpected error'}); its limits are guessed from lotus's resource table.`);
+        notes.push(
+          `${host.name}: could not read myscheduler.json (${error instanceof Error ? error.message : 'unexpected error'}); its limits are guessed from lotus's resource table.`,
+        );
       }
     }),
   );

@@ -37,7 +37,9 @@ function running(stats: WorkerStats, task: string): number {
 function maxConcurrent(stats: WorkerStats, task: string): number | undefined {
   const perProof = stats.Info.Resources.Resources[task];
   if (!perProof) return undefined;
-  const limits = Object.values(perProof).map((r) => r.MaxConcurrent).filter((n) => n > 0);
+  const limits = Object.values(perProof)
+    .map((r) => r.MaxConcurrent)
+    .filter((n) => n > 0);
   return limits.length ? Math.max(...limits) : undefined;
 }
 
@@ -62,9 +64,16 @@ export function workerCapacities(stats: Record<string, WorkerStats>): WorkerCapa
       const apRunning = running(s, AP);
       const resourcesMax = maxConcurrent(s, AP);
       const apMax = r.AddPieceMax ?? resourcesMax;
-      const apMaxSource = r.AddPieceMax !== undefined ? 'myscheduler' : resourcesMax !== undefined ? 'resources' : 'unknown';
+      const apMaxSource =
+        r.AddPieceMax !== undefined ? 'myscheduler' : resourcesMax !== undefined ? 'resources' : 'unknown';
       const takesAddPiece = canAddPiece && s.Enabled && !draining && !outOfQuota;
-      const freeAddPiece = !takesAddPiece ? 0 : apMax === undefined ? (apRunning === 0 ? 1 : 0) : Math.max(0, apMax - apRunning);
+      const freeAddPiece = !takesAddPiece
+        ? 0
+        : apMax === undefined
+          ? apRunning === 0
+            ? 1
+            : 0
+          : Math.max(0, apMax - apRunning);
       return {
         id,
         hostname: s.Info.Hostname,

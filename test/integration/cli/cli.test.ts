@@ -50,10 +50,15 @@ describe('lotus-chatops check-config', () => {
 
   it('given a wrong role name, then it exits 2 and names the path and line', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'cluster:\n  daemons: [{ name: d, api: /ip4/1.2.3.4/tcp/1/http }]\n  miners:\n    - { name: m, actor: f01, api: x, roles: [windowpost] }\n');
+    writeFileSync(
+      bad,
+      'cluster:\n  daemons: [{ name: d, api: /ip4/1.2.3.4/tcp/1/http }]\n  miners:\n    - { name: m, actor: f01, api: x, roles: [windowpost] }\n',
+    );
     const result = await runCli(['check-config', '--config', bad]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('line 4: cluster.miners[0].roles[0]: unknown value "windowpost"; expected one of "winning-post"');
+    expect(result.stdout).toContain(
+      'line 4: cluster.miners[0].roles[0]: unknown value "windowpost"; expected one of "winning-post"',
+    );
   });
 
   it('given a missing file, then it exits 2 and says so', async () => {
@@ -94,7 +99,9 @@ describe('lotus-chatops exec', () => {
   });
 
   it('never shows a secret from the config in output or log, even at debug level', async () => {
-    const result = await runCli(['exec', '--config', configPath, '--as', 'root', '/audit'], { env: { ...env(), LOG_LEVEL: 'debug' } });
+    const result = await runCli(['exec', '--config', configPath, '--as', 'root', '/audit'], {
+      env: { ...env(), LOG_LEVEL: 'debug' },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(secretToken);
     expect(result.stdout + result.stderr).not.toContain('very-secret-signature');

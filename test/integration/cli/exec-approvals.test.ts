@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEnvironment } from '../../../src/cli/demo.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/start-simulator.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/start-simulator.js';
 import { ensureBuilt, runCli } from '../../helpers/cli.js';
 
 let sim: SimulatedCluster;
@@ -17,7 +17,13 @@ beforeAll(async () => {
   env = demoEnvironment(sim, join(dir, 'store.db'));
   configPath = join(dir, 'bot.yaml');
   // The demo configuration, with every terminal user an operator so that many people can vote.
-  writeFileSync(configPath, readFileSync('config/demo.yaml', 'utf8').replace('operator: [terminal:alice, terminal:bob]', "operator: ['terminal:*']"));
+  writeFileSync(
+    configPath,
+    readFileSync('config/demo.yaml', 'utf8').replace(
+      'operator: [terminal:alice, terminal:bob]',
+      "operator: ['terminal:*']",
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -53,7 +59,9 @@ describe('approvals across separate exec runs', () => {
   it('given six people approving in six processes at once, then the pledge runs exactly once', async () => {
     const id = requestId((await exec('alice', '/pledge 1')).stdout);
     sim.controls.resetRequestCounts();
-    const votes = await Promise.all(['bob', 'carol', 'dave', 'erin', 'frank', 'grace'].map((who) => exec(who, `/approvals approve ${id}`)));
+    const votes = await Promise.all(
+      ['bob', 'carol', 'dave', 'erin', 'frank', 'grace'].map((who) => exec(who, `/approvals approve ${id}`)),
+    );
     const ran = votes.filter((v) => v.stdout.includes('Pledged 1 sector(s)'));
     expect(ran).toHaveLength(1);
     expect(votes.filter((v) => v.stdout.includes(`Approval request ${id} is already approved.`))).toHaveLength(5);
@@ -65,13 +73,21 @@ describe('zero-config, like the lotus CLI', () => {
   it('given only FULLNODE_API_INFO and MINER_API_INFO, then /deadlines works and the local user is admin', async () => {
     const home = mkdtempSync(join(tmpdir(), 'lcops-home-'));
     const result = await runCli(['exec', '/deadlines'], {
-      env: { FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'), MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'), HOME: home },
+      env: {
+        FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'),
+        MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'),
+        HOME: home,
+      },
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`WindowPoSt deadlines of ${sim.actor}`);
     const audit = await runCli(['exec', '--as', 'someone', '/audit'], {
-      env: { FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'), MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'), HOME: home },
+      env: {
+        FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'),
+        MINER_API_INFO: sim.apiInfo('seal-miner', 'admin'),
+        HOME: home,
+      },
     });
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain('/deadlines');

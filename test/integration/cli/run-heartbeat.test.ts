@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHeartbeat, heartbeatPath } from '../../../src/cli/heartbeat.js';
 import { demoEnvironment } from '../../../src/cli/demo.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/start-simulator.js';
+import { checkHeartbeat, heartbeatPath } from '../../../src/cli/heartbeat.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/start-simulator.js';
 import { ensureBuilt, runCli } from '../../helpers/cli.js';
 
 let sim: SimulatedCluster;
@@ -39,7 +39,9 @@ describe('lotus-chatops run and its healthcheck', () => {
     const check = await runCli(['healthcheck', '--config', 'config/demo.yaml'], { env });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^alive \(pid \d+, \d+ s ago\)/);
-    const answered = new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('WindowPoSt deadlines of') && resolve()));
+    const answered = new Promise<void>((resolve) =>
+      child.stdout.on('data', () => out.includes('WindowPoSt deadlines of') && resolve()),
+    );
     child.stdin.write('/deadlines\n');
     await answered;
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -49,12 +51,21 @@ describe('lotus-chatops run and its healthcheck', () => {
 
   it('given no heartbeat, or a stale one, or a platform down for long, then the check fails and says why', () => {
     const path = heartbeatPath(join(dir, 'other', 'store.db'));
-    expect(checkHeartbeat(path, 1_000_000)).toEqual({ ok: false, message: `no heartbeat at ${path}: is lotus-chatops run started, with this configuration?` });
+    expect(checkHeartbeat(path, 1_000_000)).toEqual({
+      ok: false,
+      message: `no heartbeat at ${path}: is lotus-chatops run started, with this configuration?`,
+    });
     const file = join(dir, 'beat.json');
-    writeFileSync(file, JSON.stringify({ at: 1_000_000, pid: 42, platforms: [{ platform: 'slack', state: 'connected', since: 0 }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ at: 1_000_000, pid: 42, platforms: [{ platform: 'slack', state: 'connected', since: 0 }] }),
+    );
     expect(checkHeartbeat(file, 1_030_000)).toEqual({ ok: true, message: 'alive (pid 42, 30 s ago); slack connected' });
     expect(checkHeartbeat(file, 1_120_000)).toEqual({ ok: false, message: 'the last heartbeat is 120 s old (pid 42)' });
-    writeFileSync(file, JSON.stringify({ at: 2_000_000, pid: 42, platforms: [{ platform: 'discord', state: 'down', since: 1_000_000 }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ at: 2_000_000, pid: 42, platforms: [{ platform: 'discord', state: 'down', since: 1_000_000 }] }),
+    );
     expect(checkHeartbeat(file, 2_000_000)).toEqual({ ok: false, message: 'down for over 10 min: discord' });
   });
 });

@@ -3,7 +3,7 @@ import { renderText } from '../../../src/adapters/terminal/render.js';
 import { deadlineInfoAt } from '../../../src/lotus/deadline-math.js';
 import { namedScenario } from '../../../src/simulator/scenario.js';
 import { textOf } from '../../helpers/runtime-harness.js';
-import { NOON, startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { NOON, type SimApp, startSimApp } from '../../helpers/sim-app.js';
 
 const GENESIS_MS = 1598306400 * 1000;
 const epochToMs = (epoch: number) => GENESIS_MS + epoch * 30_000;
@@ -47,7 +47,12 @@ describe('/deadlines on the simulated cluster', () => {
     s.sim.controls.resetRequestCounts();
     await s.run('victor', '/deadlines');
     const counts = s.sim.controls.requestCounts('daemon-internal');
-    expect(counts).toEqual({ ChainHead: 1, StateMinerProvingDeadline: 1, StateMinerDeadlines: 1, StateMinerPartitions: 48 });
+    expect(counts).toEqual({
+      ChainHead: 1,
+      StateMinerProvingDeadline: 1,
+      StateMinerDeadlines: 1,
+      StateMinerPartitions: 48,
+    });
   });
 
   it('given a deadline that just opened, then nothing is proven yet and that is not an alarm', async () => {
@@ -80,7 +85,9 @@ describe('/deadlines on the simulated cluster', () => {
     const reply = await s.run('victor', '/deadlines');
     const total = faults.reduce((n, f) => n + f.count, 0);
     const text = renderText(reply);
-    expect(text).toContain(`Faults:                  ${total} (${Math.floor((total * 100) / s.sim.scenario.chain.liveSectors)}%)`);
+    expect(text).toContain(
+      `Faults:                  ${total} (${Math.floor((total * 100) / s.sim.scenario.chain.liveSectors)}%)`,
+    );
     expect(text).toContain(`Recovering:              ${recoveries.reduce((n, r) => n + r.count, 0)}`);
     const row3 = tableRows(reply).find((r) => r[0] === '3');
     expect(row3?.[5]).toBe('120');
@@ -139,7 +146,9 @@ describe('/deadlines when something is wrong', () => {
   it('given a miner name that is not configured, then it lists the ones that are', async () => {
     s = await startSimApp({ scenario: 'small' });
     const reply = await s.run('victor', '/deadlines sael-miner');
-    expect(renderText(reply)).toContain('No miner named "sael-miner" in the configuration. Known: winning-post-miner (f01000)');
+    expect(renderText(reply)).toContain(
+      'No miner named "sael-miner" in the configuration. Known: winning-post-miner (f01000)',
+    );
   });
 
   it('given lotus answers an error, then its first line is shown', async () => {

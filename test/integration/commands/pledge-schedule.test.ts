@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/adapters/terminal/render.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
 import { requestIdOf } from '../../helpers/runtime-harness.js';
-import { startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { type SimApp, startSimApp } from '../../helpers/sim-app.js';
 
 let s: SimApp;
 afterEach(async () => {
@@ -20,7 +20,9 @@ describe('/pledge every=…: one approval, a schedule of rounds', () => {
     s = await startSimApp({ scenario: 'small' });
     const plan = await s.run('alice', '/pledge 2 every=15m');
     expect(plan.title).toBe('Pledge plan: 2 sector(s) every 15 min on seal-miner');
-    expect(renderText(plan)).toMatch(/Schedule:\s+a round every 15 min until \/pledge stop \(about 192 sectors a day\)/);
+    expect(renderText(plan)).toMatch(
+      /Schedule:\s+a round every 15 min until \/pledge stop \(about 192 sectors a day\)/,
+    );
     expect(renderText(plan)).toMatch(/Collateral per round:/);
     const started = await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
     expect(started.title).toBe('Pledge schedule S1 started: 2 sector(s) every 15 min on seal-miner');

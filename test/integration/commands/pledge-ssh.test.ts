@@ -5,7 +5,7 @@ import { renderText } from '../../../src/adapters/terminal/render.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { Reply } from '../../../src/core/reply.js';
 import { requestIdOf } from '../../helpers/runtime-harness.js';
-import { startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { type SimApp, startSimApp } from '../../helpers/sim-app.js';
 import { describeWithSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -113,7 +113,9 @@ echo "Created CC sector: 20002"
     s = await startSimApp({ scenario: 'small', configure: withHost(join(sshd.scratchDir, 'no-such-repo')) });
     const plan = await s.run('alice', '/pledge 1');
     expect(check(plan, 'Sector numbers')?.status).toBe('warn');
-    expect(check(plan, 'Sector numbers')?.detail).toMatch(/cannot read the counter's sectorid on miner-host: .*No such file/);
+    expect(check(plan, 'Sector numbers')?.detail).toMatch(
+      /cannot read the counter's sectorid on miner-host: .*No such file/,
+    );
   });
 });
 
@@ -149,14 +151,20 @@ describeWithSshd('/pledge reads myscheduler.json where the miner does not report
   };
 
   it("given AddPieceMax 4 in sealer-03's file, then fill counts its four free AP slots", async () => {
-    s = await startSimApp({ scenario: 'small', configure: onSealer03(await workerRepo({ AddPieceMax: 4, PreCommit1Max: 6 })) });
+    s = await startSimApp({
+      scenario: 'small',
+      configure: onSealer03(await workerRepo({ AddPieceMax: 4, PreCommit1Max: 6 })),
+    });
     const plan = renderText(await s.run('alice', '/pledge mode=fill'));
     expect(plan).toMatch(/\nsealer-03\s+0\/4\s+5\/6\s+ok/);
     expect(plan).toContain('Pledge plan: 6 sector(s) on seal-miner');
   });
 
   it('given IsPlanOffline in the file, then sealer-03 is draining and not counted', async () => {
-    s = await startSimApp({ scenario: 'small', configure: onSealer03(await workerRepo({ AddPieceMax: 4, IsPlanOffline: true })) });
+    s = await startSimApp({
+      scenario: 'small',
+      configure: onSealer03(await workerRepo({ AddPieceMax: 4, IsPlanOffline: true })),
+    });
     const reply = await s.run('alice', '/pledge mode=fill');
     expect(renderText(reply)).toMatch(/\nsealer-03\s+0\/4\s+\S+\s+draining \(IsPlanOffline\)/);
     expect(reply.title).toBe('Pledge plan: 2 sector(s) on seal-miner');

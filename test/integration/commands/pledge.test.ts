@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/adapters/terminal/render.js';
 import type { Reply } from '../../../src/core/reply.js';
 import { requestIdOf } from '../../helpers/runtime-harness.js';
-import { startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { type SimApp, startSimApp } from '../../helpers/sim-app.js';
 
 let s: SimApp;
 afterEach(async () => {
@@ -18,7 +18,10 @@ async function sealingCount(sim: SimApp['sim']): Promise<number> {
   const { MinerApi } = await import('../../../src/lotus/miner-api.js');
   const summary = await MinerApi.fromApiInfo(sim.apiInfo('seal-miner', 'read')).call('SectorsSummary', []);
   const { sectorStateGroups } = await import('../../../src/lotus/sector-states.js');
-  return Object.entries(summary).reduce((n, [k, v]) => ((sectorStateGroups.sealing as readonly string[]).includes(k) ? n + v : n), 0);
+  return Object.entries(summary).reduce(
+    (n, [k, v]) => ((sectorStateGroups.sealing as readonly string[]).includes(k) ? n + v : n),
+    0,
+  );
 }
 
 describe('/pledge on the simulated cluster', () => {
@@ -31,18 +34,22 @@ describe('/pledge on the simulated cluster', () => {
     expect(text).toContain('Pledge plan: 3 sector(s) on seal-miner');
     expect(check(plan, 'Funds')?.status).toBe('pass');
     expect(check(plan, 'Funds')?.detail).toMatch(/^needs [\d.]+ FIL \(3 × [\d.]+ FIL\); worker f0\d+ has [\d.]+ FIL/);
-    expect(check(plan, 'Sealing pipeline')?.detail).toBe(`${before} of 120 sealing; ${120 - before - 3} left after this`);
+    expect(check(plan, 'Sealing pipeline')?.detail).toBe(
+      `${before} of 120 sealing; ${120 - before - 3} left after this`,
+    );
     expect(check(plan, 'Sector counter')?.status).toBe('pass');
     expect(await sealingCount(s.sim)).toBe(before);
 
     const done = await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
     expect(done.title).toBe('Pledged 3 sector(s) on seal-miner');
     expect(await sealingCount(s.sim)).toBe(before + 3);
-    const created = (done.blocks[0] as { fields: Array<{ value: string }> }).fields[0]?.value.split(', ').map(Number) ?? [];
+    const created =
+      (done.blocks[0] as { fields: Array<{ value: string }> }).fields[0]?.value.split(', ').map(Number) ?? [];
     expect(created).toHaveLength(3);
 
     const status = renderText(await s.run('victor', '/pledge status'));
-    for (const n of created) expect(status).toMatch(new RegExp(`\\n${n}\\s+seal-miner\\s+(Packing|AddPiece|PreCommit1|GetTicket|WaitDeals)`));
+    for (const n of created)
+      expect(status).toMatch(new RegExp(`\\n${n}\\s+seal-miner\\s+(Packing|AddPiece|PreCommit1|GetTicket|WaitDeals)`));
   });
 
   it('given the requester, when they approve their own pledge, then it is refused and nothing is pledged', async () => {
@@ -60,13 +67,18 @@ describe('/pledge on the simulated cluster', () => {
     const reply = await s.run('alice', '/pledge 5');
     expect(reply.outcome).toBe('refused');
     expect(check(reply, 'Funds')?.status).toBe('fail');
-    expect(check(reply, 'Funds')?.detail).toMatch(/^insufficient: needs [\d.]+ FIL \(5 × [\d.]+ FIL\); worker f01002 has 0.02 FIL, miner available 0.35 FIL$/);
+    expect(check(reply, 'Funds')?.detail).toMatch(
+      /^insufficient: needs [\d.]+ FIL \(5 × [\d.]+ FIL\); worker f01002 has 0.02 FIL, miner available 0.35 FIL$/,
+    );
     expect(renderText(reply)).toContain('No approval request was opened');
     expect(await s.app.store.listApprovals({ limit: 5 })).toEqual([]);
   });
 
   it('given MaxSealingSectors reached, then the plan is blocked', async () => {
-    s = await startSimApp({ scenario: 'small', configure: (c) => void Object.assign(c.cluster.miners[2] as object, { maxSealingSectors: 2 }) });
+    s = await startSimApp({
+      scenario: 'small',
+      configure: (c) => void Object.assign(c.cluster.miners[2] as object, { maxSealingSectors: 2 }),
+    });
     const reply = await s.run('alice', '/pledge 1');
     expect(check(reply, 'Sealing pipeline')?.status).toBe('fail');
     expect(check(reply, 'Sealing pipeline')?.detail).toMatch(/^MaxSealingSectors reached: \d+ of 2 sealing$/);
@@ -77,7 +89,11 @@ describe('/pledge on the simulated cluster', () => {
     s.sim.controls.removeWorker('seal-miner', 'sealer-01');
     s.sim.controls.removeWorker('seal-miner', 'sealer-03');
     const reply = await s.run('alice', '/pledge 1');
-    expect(check(reply, 'AP workers')).toEqual({ status: 'fail', label: 'AP workers', detail: 'no worker can take AddPiece now (sealer-02 draining)' });
+    expect(check(reply, 'AP workers')).toEqual({
+      status: 'fail',
+      label: 'AP workers',
+      detail: 'no worker can take AddPiece now (sealer-02 draining)',
+    });
   });
 
   it('given the sector counter down, then the plan is blocked', async () => {
@@ -109,13 +125,17 @@ describe('/pledge on the simulated cluster', () => {
     const reply = await s.run('alice', '/pledge mode=per-worker');
     const text = renderText(reply);
     expect(text).toContain('Pledge plan: 2 sector(s) on seal-miner');
-    expect(text).toContain('runs upstream lotus (no fork commands): the bot computes the same numbers from WorkerStats and calls PledgeSector 2 time(s).');
+    expect(text).toContain(
+      'runs upstream lotus (no fork commands): the bot computes the same numbers from WorkerStats and calls PledgeSector 2 time(s).',
+    );
   });
 
   it('refuses to pledge on a PoSt miner', async () => {
     s = await startSimApp({ scenario: 'small' });
     const reply = await s.run('alice', '/pledge 1 miner=window-post-miner');
-    expect(renderText(reply)).toContain('window-post-miner is a window-post miner. Pledging there would allocate sector numbers');
+    expect(renderText(reply)).toContain(
+      'window-post-miner is a window-post miner. Pledging there would allocate sector numbers',
+    );
   });
 
   it.each([

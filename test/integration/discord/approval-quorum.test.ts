@@ -2,7 +2,7 @@ import type { APIEmbed, APIMessage } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../helpers/discord-fake-rest.js';
 import { buttonClick, discordUsers, slashCommand } from '../../helpers/discord-interactions.js';
-import { is, routes, startDiscordTestBot, type DiscordTestBot } from '../../helpers/discord-test-bot.js';
+import { type DiscordTestBot, is, routes, startDiscordTestBot } from '../../helpers/discord-test-bot.js';
 
 interface MessageBody {
   embeds: APIEmbed[];

@@ -1,13 +1,14 @@
 import {
+  type APIEmbed,
+  type APIMessage,
   ButtonStyle,
   ComponentType,
   GatewayIntentBits,
   MessageFlags,
-  type APIEmbed,
-  type APIMessage,
 } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { block } from '../../../src/core/reply.js';
+import type { RecordedRequest } from '../../helpers/discord-fake-rest.js';
 import {
   buttonClick,
   discordIds,
@@ -16,9 +17,8 @@ import {
   modalSubmit,
   slashCommand,
 } from '../../helpers/discord-interactions.js';
-import type { RecordedRequest } from '../../helpers/discord-fake-rest.js';
+import { type DiscordTestBot, is, routes, startDiscordTestBot } from '../../helpers/discord-test-bot.js';
 import { newGate } from '../../helpers/discord-test-commands.js';
-import { is, routes, startDiscordTestBot, type DiscordTestBot } from '../../helpers/discord-test-bot.js';
 import { people } from '../../helpers/runtime-harness.js';
 
 interface MessageBody {

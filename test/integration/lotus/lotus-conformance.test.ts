@@ -8,14 +8,14 @@ import { minerMethods } from '../../../src/lotus/miner-api.js';
 import {
   featureMethods,
   featurePermission,
+  type LotusPermission,
   lotusPermissions,
   permissionRank,
-  type LotusPermission,
 } from '../../../src/lotus/permissions.js';
 import { RpcClient } from '../../../src/lotus/rpc-client.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/index.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
 import { mergeScenario, parseScenario, scenarioVariants } from '../../../src/simulator/scenario.js';
-import { loadLotusFacts, shapeProblems, type ShapeRules } from '../../helpers/lotus-facts.js';
+import { loadLotusFacts, type ShapeRules, shapeProblems } from '../../helpers/lotus-facts.js';
 
 const facts = loadLotusFacts();
 type MethodTable = Record<string, MethodSpec<unknown>>;
@@ -184,7 +184,10 @@ describe('the simulator against lotus documented examples', () => {
     // A proving sector and a sealing one: their SectorsStatus fill different fields.
     if (method === 'SectorsStatus') {
       const sealing = await miner.call('SectorsListInStates', [['PreCommit1']], z.array(z.number()));
-      return [[1, true], [sealing[0], false]];
+      return [
+        [1, true],
+        [sealing[0], false],
+      ];
     }
     return [base];
   }

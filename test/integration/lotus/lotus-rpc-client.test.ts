@@ -7,7 +7,7 @@ import { countRuns } from '../../../src/lotus/bitfield.js';
 import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
 import { RpcClient, type RpcClientOptions } from '../../../src/lotus/rpc-client.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/index.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
 
 let sim: SimulatedCluster;
 const noSleep = { sleep: async () => {} };

@@ -5,7 +5,7 @@ import { deadlineSchedule } from '../../../src/lotus/deadline-math.js';
 import { formatFil } from '../../../src/lotus/fil.js';
 import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/index.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
 
 let sim: SimulatedCluster;
 let daemon: FullNodeApi;

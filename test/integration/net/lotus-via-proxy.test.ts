@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { TestProxy } from '../../helpers/proxy-server.js';
-import { startSimApp, type SimApp } from '../../helpers/sim-app.js';
+import { type SimApp, startSimApp } from '../../helpers/sim-app.js';
 
 let s: SimApp | undefined;
 let proxy: TestProxy | undefined;

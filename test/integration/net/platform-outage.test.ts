@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startChatPlatforms, type ChatPlatforms } from '../../../src/cli/start-chat-platforms.js';
+import { type ChatPlatforms, startChatPlatforms } from '../../../src/cli/start-chat-platforms.js';
 import { parseConfigText } from '../../../src/config/load-config.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import { ConnectionHealth } from '../../../src/net/connection-health.js';
@@ -7,10 +7,10 @@ import { FakeDiscordGateway } from '../../helpers/discord-fake-gateway.js';
 import { FakeDiscordRest, type RecordedRequest } from '../../helpers/discord-fake-rest.js';
 import {
   discordIds,
+  slashCommand as discordSlash,
   discordToken,
   discordUsers,
   opsGuild,
-  slashCommand as discordSlash,
 } from '../../helpers/discord-interactions.js';
 import { is, routes } from '../../helpers/discord-test-bot.js';
 import { captureLog, createHarness, type Harness } from '../../helpers/runtime-harness.js';
@@ -49,9 +49,22 @@ async function startBed(): Promise<Bed> {
   ]);
   slackApi.socketUrl = slackSocket.url;
   const discordRest = await FakeDiscordRest.start({ applicationId: discordIds.application, token: discordToken });
-  const gateway = await FakeDiscordGateway.start({ applicationId: discordIds.application, token: discordToken, guilds: [opsGuild()] });
+  const gateway = await FakeDiscordGateway.start({
+    applicationId: discordIds.application,
+    token: discordToken,
+    guilds: [opsGuild()],
+  });
   discordRest.gatewayUrl = gateway.url;
-  cleanups.push(() => Promise.all([slackApi.close(), slackSocket.close(), responses.close(), discordRest.close(), gateway.close(), h.close()]));
+  cleanups.push(() =>
+    Promise.all([
+      slackApi.close(),
+      slackSocket.close(),
+      responses.close(),
+      discordRest.close(),
+      gateway.close(),
+      h.close(),
+    ]),
+  );
   const config = parseConfigText(
     `
 cluster:
@@ -84,7 +97,10 @@ network:
     clock: h.clock,
     slackSocketLinks: 1,
     tuning: {
-      slack: { socketPingTimeoutMs: 20, linkRetryConfig: { forever: true, factor: 1.5, minTimeout: 20, maxTimeout: 100 } },
+      slack: {
+        socketPingTimeoutMs: 20,
+        linkRetryConfig: { forever: true, factor: 1.5, minTimeout: 20, maxTimeout: 100 },
+      },
     },
   });
   cleanups.push(() => chat.stop());
@@ -115,7 +131,8 @@ async function askOnDiscord(bed: Bed, command: Parameters<typeof discordSlash>[0
   return JSON.stringify(edit.body);
 }
 
-const toDiscordChannel = (r: RecordedRequest): boolean => r.method === 'POST' && r.path === routes.channelMessages(discordIds.channel);
+const toDiscordChannel = (r: RecordedRequest): boolean =>
+  r.method === 'POST' && r.path === routes.channelMessages(discordIds.channel);
 
 describe('a chat platform that stops answering', () => {
   it('given Slack swallows every call, when a Discord operator approves a Slack request, then Discord gets the outcome, the log names Slack and the hop, and the Slack post waits until Slack is back', async () => {
@@ -123,7 +140,11 @@ describe('a chat platform that stops answering', () => {
     const id = await requestInSlack(bed);
     bed.slackApi.hang = true;
 
-    const answer = await askOnDiscord(bed, { user: discordUsers.rita, command: 'approvals', subcommand: 'approve', options: { id } }, 'Destroyed');
+    const answer = await askOnDiscord(
+      bed,
+      { user: discordUsers.rita, command: 'approvals', subcommand: 'approve', options: { id } },
+      'Destroyed',
+    );
     expect(answer).toContain('Destroyed disk-1');
     expect(bed.h.state.executions).toBe(1);
     await bed.slackApi.waitForSwallowed('chat.postMessage');
@@ -139,7 +160,10 @@ describe('a chat platform that stops answering', () => {
 
     bed.slackApi.hang = false;
     await bed.chat.outboxes.get('slack')?.flush();
-    const delivered = await bed.slackApi.waitFor('chat.postMessage', (c) => c.body.channel === 'C0OPS' && String(c.body.text).includes('Destroyed disk-1'));
+    const delivered = await bed.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === 'C0OPS' && String(c.body.text).includes('Destroyed disk-1'),
+    );
     expect(delivered.status).toBe(200);
     expect(bed.chat.outboxes.get('slack')?.waiting).toBe(0);
   });
@@ -151,7 +175,10 @@ describe('a chat platform that stops answering', () => {
     expect(bed.logLines.join('')).toContain('Discord is unreachable');
     expect(bed.chat.outboxes.get('discord')?.waiting).toBe(1);
 
-    await bed.slackSocket.send('slash_commands', slashCommand({ command: '/help', user: 'UALICE', responseUrl: bed.responses.url('help') }));
+    await bed.slackSocket.send(
+      'slash_commands',
+      slashCommand({ command: '/help', user: 'UALICE', responseUrl: bed.responses.url('help') }),
+    );
     const [post] = await bed.responses.waitFor('help');
     expect(post?.body.text).toContain('Commands you may run');
   });

@@ -83,7 +83,9 @@ describe('check-config --probe', () => {
     const f = await fakes();
     const p = await proxy();
     const { code, text } = await probe(f, `  proxy: ${p.url()}\n  timeout: 2s`);
-    expect(text).toContain(`Probing the chat platforms through the proxy http://127.0.0.1:${p.port} (from network.proxy)`);
+    expect(text).toContain(
+      `Probing the chat platforms through the proxy http://127.0.0.1:${p.port} (from network.proxy)`,
+    );
     expect(text).toMatch(/Slack Web API http:\/\/slack-api\.test:\d+\/api\/ \(via http:\/\/127\.0\.0\.1:\d+\): ok/);
     expect(text).toContain('ok   platform auth: bot token accepted: @lotus-chatops in Fake');
     expect(text).toMatch(/Slack Socket Mode WebSocket ws:\/\/slack-link\.test:\d+\/ \(via .*\): ok/);
@@ -109,7 +111,9 @@ describe('check-config --probe', () => {
     const { code, text } = await probe(f, `  proxy: ${p.url()}\n  timeout: 2s`);
     expect(code).toBe(1);
     expect(text).toMatch(/Slack Web API .*: FAILED at proxy refused/);
-    expect(text).toMatch(/FAIL proxy refused: the proxy http:\/\/127\.0\.0\.1:\d+ refused the tunnel to slack-api\.test:\d+ \(HTTP 403/);
+    expect(text).toMatch(
+      /FAIL proxy refused: the proxy http:\/\/127\.0\.0\.1:\d+ refused the tunnel to slack-api\.test:\d+ \(HTTP 403/,
+    );
     expect(text).toMatch(/Discord REST API .*: FAILED at proxy refused/);
   });
 

@@ -5,11 +5,11 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { ConnectionHealth, type LinkState, type PlatformHealth } from '../../../src/net/connection-health.js';
 import { createPlatformTransport, type PlatformTransport } from '../../../src/net/platform-transport.js';
 import { proxySettings } from '../../../src/net/proxy-settings.js';
-import { discordUsers, slashCommand as discordSlash } from '../../helpers/discord-interactions.js';
-import { is, routes, startDiscordTestBot, type DiscordTestBot } from '../../helpers/discord-test-bot.js';
+import { slashCommand as discordSlash, discordUsers } from '../../helpers/discord-interactions.js';
+import { type DiscordTestBot, is, routes, startDiscordTestBot } from '../../helpers/discord-test-bot.js';
 import { TestProxy } from '../../helpers/proxy-server.js';
 import { slashCommand } from '../../helpers/slack-payload-builders.js';
-import { startSlackTestBed, type SlackTestBed } from '../../helpers/slack-test-bed.js';
+import { type SlackTestBed, startSlackTestBed } from '../../helpers/slack-test-bed.js';
 
 const slackNames = { api: 'slack-api.test', socket: 'slack-link.test', responses: 'slack-hooks.test' };
 const discordNames = { rest: 'discord-api.test', gateway: 'discord-gateway.test' };
@@ -79,7 +79,10 @@ async function discordBot(options: Parameters<typeof startDiscordTestBot>[1]): P
 
 /** Slack's answer to /help as it reaches response_url. */
 async function helpOverSlack(bed: SlackTestBed, id: string): Promise<void> {
-  await bed.socket.send('slash_commands', slashCommand({ command: '/help', user: 'UALICE', responseUrl: bed.responses.url(id) }));
+  await bed.socket.send(
+    'slash_commands',
+    slashCommand({ command: '/help', user: 'UALICE', responseUrl: bed.responses.url(id) }),
+  );
   await bed.responses.waitFor(id);
 }
 
@@ -116,22 +119,26 @@ describe('Slack through a CONNECT proxy', () => {
 
   it('given a proxy that refuses the tunnel, when the adapter starts, then it fails naming the proxy, the target and the hop', async () => {
     const p = await proxy({ mode: 'refuse' });
-    const error = await startSlackTestBed({ hostNames: slackNames, adapter: { transport: transportVia(p.url()) } }).catch(
-      (e: unknown) => e,
-    );
+    const error = await startSlackTestBed({
+      hostNames: slackNames,
+      adapter: { transport: transportVia(p.url()) },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpsError);
     expect((error as OpsError).code).toBe('PROXY_REFUSED');
     expect((error as OpsError).message).toMatch(
-      new RegExp(`^Slack is unreachable \\(Web API auth\\.test\\): the proxy http://127\\.0\\.0\\.1:${p.port} refused the tunnel to slack-api\\.test:\\d+ \\(HTTP 403\\)\\.$`),
+      new RegExp(
+        `^Slack is unreachable \\(Web API auth\\.test\\): the proxy http://127\\.0\\.0\\.1:${p.port} refused the tunnel to slack-api\\.test:\\d+ \\(HTTP 403\\)\\.$`,
+      ),
     );
     expect((error as OpsError).hint).toContain('network.noProxy');
   });
 
   it('given a proxy that wants credentials, when none are configured, then the adapter fails saying so and how to give them', async () => {
     const p = await proxy({ credentials });
-    const error = await startSlackTestBed({ hostNames: slackNames, adapter: { transport: transportVia(p.url()) } }).catch(
-      (e: unknown) => e,
-    );
+    const error = await startSlackTestBed({
+      hostNames: slackNames,
+      adapter: { transport: transportVia(p.url()) },
+    }).catch((e: unknown) => e);
     expect((error as OpsError).code).toBe('PROXY_AUTH_FAILED');
     expect((error as OpsError).message).toContain('wants valid credentials (HTTP 407)');
     expect((error as OpsError).hint).toContain('network.proxy');
@@ -178,7 +185,10 @@ describe('Discord through a CONNECT proxy', () => {
     const ask = discordSlash({ user: discordUsers.rita, command: 'help' });
     bot.send(ask);
     await bot.rest.waitFor(is('PATCH', routes.original(ask)));
-    await bot.adapter.poster.post({ platform: 'discord', id: '1180000000000000003' }, { title: 'Fault recovered', blocks: [] });
+    await bot.adapter.poster.post(
+      { platform: 'discord', id: '1180000000000000003' },
+      { title: 'Fault recovered', blocks: [] },
+    );
 
     const rest = `${discordNames.rest}:${portOf(bot.rest.apiUrl)}`;
     const gateway = `${discordNames.gateway}:${portOf(bot.gateway.url)}`;
@@ -192,11 +202,14 @@ describe('Discord through a CONNECT proxy', () => {
 
   it('given a proxy that refuses, when the adapter starts, then it fails naming the proxy and the refused tunnel', async () => {
     const p = await proxy({ mode: 'refuse' });
-    const error = await startDiscordTestBot({}, { hostNames: discordNames, adapter: { transport: transportVia(p.url()) } }).catch(
-      (e: unknown) => e,
-    );
+    const error = await startDiscordTestBot(
+      {},
+      { hostNames: discordNames, adapter: { transport: transportVia(p.url()) } },
+    ).catch((e: unknown) => e);
     expect((error as OpsError).code).toBe('PROXY_REFUSED');
-    expect((error as OpsError).message).toContain(`the proxy http://127.0.0.1:${p.port} refused the tunnel to discord-api.test:`);
+    expect((error as OpsError).message).toContain(
+      `the proxy http://127.0.0.1:${p.port} refused the tunnel to discord-api.test:`,
+    );
   });
 
   it('given a proxy that lets REST through but refuses the gateway host, when the adapter starts, then it says the gateway tunnel was refused', async () => {
@@ -208,7 +221,9 @@ describe('Discord through a CONNECT proxy', () => {
     ).catch((e: unknown) => e);
     refuseGateway();
     expect((error as OpsError).code).toBe('PLATFORM_UNREACHABLE');
-    expect((error as OpsError).message).toMatch(/^Discord is unreachable \(gateway\): not READY within 1500 ms; the proxy .* refused the tunnel to discord-gateway\.test:\d+ \(HTTP 403/);
+    expect((error as OpsError).message).toMatch(
+      /^Discord is unreachable \(gateway\): not READY within 1500 ms; the proxy .* refused the tunnel to discord-gateway\.test:\d+ \(HTTP 403/,
+    );
   });
 
   it('given a running bot, when the proxy dies and comes back, then the gateway reports the lost hop and connects again', async () => {

@@ -27,7 +27,9 @@ afterEach(async () => {
  * The bot as `run` starts it with a proxy in the configuration and in HTTPS_PROXY, Slack reached through it; then
  * lotus (and, where given, SSH) calls from the same process. Resolves with what the proxy saw and the cluster.
  */
-async function botBehindProxy(hosts = ''): Promise<{ proxy: TestProxy; cluster: ReturnType<typeof createClusterServices>; platformTargets: string[] }> {
+async function botBehindProxy(
+  hosts = '',
+): Promise<{ proxy: TestProxy; cluster: ReturnType<typeof createClusterServices>; platformTargets: string[] }> {
   const proxy = await TestProxy.start();
   cleanups.push(() => proxy.close());
   // The operator's shell exports the proxy too: nothing global may pick it up for the cluster's own traffic.

@@ -28,7 +28,11 @@ async function httpServer(): Promise<{ server: Server; port: number; hits: numbe
 
 function network(proxy: string | undefined, noProxy?: string[]): PlatformTransport {
   const settings = proxySettings({ ...(proxy ? { proxy } : {}), ...(noProxy ? { noProxy } : {}) }, {});
-  const net = createPlatformTransport(settings, { log: silentLogger(), connectTimeoutMs: 2_000, bridgeBackoff: { firstMs: 10, maxMs: 50 } });
+  const net = createPlatformTransport(settings, {
+    log: silentLogger(),
+    connectTimeoutMs: 2_000,
+    bridgeBackoff: { firstMs: 10, maxMs: 50 },
+  });
   cleanups.push(() => net.close());
   return net;
 }
@@ -69,7 +73,9 @@ describe('the platform network', () => {
   it('given a proxy that refuses, when a platform is fetched, then the error names the proxy-refused hop and the status', async () => {
     const { port } = await httpServer();
     const p = await proxy({ mode: 'refuse' });
-    const error = await network(p.url()).fetch(`http://slack-api.test:${port}/`).catch((e: unknown) => e);
+    const error = await network(p.url())
+      .fetch(`http://slack-api.test:${port}/`)
+      .catch((e: unknown) => e);
     expect(hopOf(error)).toMatchObject({ kind: 'proxy-refused' });
     expect(hopOf(error)?.message).toContain('HTTP 403');
   });
@@ -78,7 +84,9 @@ describe('the platform network', () => {
     const { port } = await httpServer();
     const credentials = { username: 'bot', password: 's3cret-pass' };
     const p = await proxy({ credentials });
-    const missing = await network(p.url()).fetch(`http://slack-api.test:${port}/`).catch((e: unknown) => e);
+    const missing = await network(p.url())
+      .fetch(`http://slack-api.test:${port}/`)
+      .catch((e: unknown) => e);
     expect(hopOf(missing)?.kind).toBe('proxy-auth');
     const wrong = await network(p.url({ username: 'bot', password: 'nope' }))
       .fetch(`http://slack-api.test:${port}/`)
@@ -94,7 +102,9 @@ describe('the platform network', () => {
     const p = await proxy();
     const url = p.url();
     await p.kill();
-    const error = await network(url).fetch(`http://slack-api.test:${port}/`).catch((e: unknown) => e);
+    const error = await network(url)
+      .fetch(`http://slack-api.test:${port}/`)
+      .catch((e: unknown) => e);
     expect(hopOf(error)?.kind).toBe('proxy-connect');
   });
 
@@ -102,7 +112,9 @@ describe('the platform network', () => {
     const tls = await startUntrustedTlsServer('slack-api.test');
     cleanups.push(() => tls.close());
     const p = await proxy();
-    const error = await network(p.url()).fetch(`https://slack-api.test:${tls.port}/api/auth.test`).catch((e: unknown) => e);
+    const error = await network(p.url())
+      .fetch(`https://slack-api.test:${tls.port}/api/auth.test`)
+      .catch((e: unknown) => e);
     expect(hopOf(error)).toMatchObject({ kind: 'tls' });
     expect(hopOf(error)?.message).toContain('self-signed certificate');
     expect(p.tunnelsTo(`slack-api.test:${tls.port}`)).toBe(1);

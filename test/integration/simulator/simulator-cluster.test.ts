@@ -4,7 +4,7 @@ import { OpsError } from '../../../src/core/errors.js';
 import { countRuns } from '../../../src/lotus/bitfield.js';
 import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/index.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
 
 const MINUTE = 60_000;
 const EPOCH = 30_000;
@@ -193,7 +193,9 @@ describe('pledging and sealing', () => {
     const n = sim.controls.stickSector('seal-miner');
     clock.advance(20 * 60 * MINUTE);
     expect((await seal.sectorsStatus(n)).State).toBe('PreCommit1');
-    const job = Object.values(await seal.workerJobs()).flat().find((j) => j.Sector.Number === n);
+    const job = Object.values(await seal.workerJobs())
+      .flat()
+      .find((j) => j.Sector.Number === n);
     expect(job?.RunWait).toBeGreaterThanOrEqual(2);
   });
 

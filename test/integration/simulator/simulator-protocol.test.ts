@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
-import { startSimulator, type SimulatedCluster } from '../../../src/simulator/index.js';
+import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
 
 let sim: SimulatedCluster;
 

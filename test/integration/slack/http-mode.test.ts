@@ -3,10 +3,10 @@ import { FakeClock } from '../../../src/core/clock.js';
 import { slashCommand } from '../../helpers/slack-payload-builders.js';
 import {
   postSigned,
+  type SlackTestBed,
   signingSecret,
   slackSignature,
   startSlackTestBed,
-  type SlackTestBed,
 } from '../../helpers/slack-test-bed.js';
 
 let bed: SlackTestBed | undefined;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineReadCommand, type CommandDefinition } from '../../../src/core/command.js';
+import { type CommandDefinition, defineReadCommand } from '../../../src/core/command.js';
 import { block } from '../../../src/core/reply.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
 import { buttonClick, denySubmission, slashCommand } from '../../helpers/slack-payload-builders.js';
-import { startSlackTestBed, type SlackTestBed, type SlackTestBedOptions } from '../../helpers/slack-test-bed.js';
+import { type SlackTestBed, type SlackTestBedOptions, startSlackTestBed } from '../../helpers/slack-test-bed.js';
 
 let bed: SlackTestBed | undefined;
 afterEach(async () => {

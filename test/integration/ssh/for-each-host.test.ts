@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { forEachHost, type ForEachHostProgress } from '../../../src/ssh/for-each-host.js';
+import { type ForEachHostProgress, forEachHost } from '../../../src/ssh/for-each-host.js';
 import { HostExecutor } from '../../../src/ssh/host-executor.js';
 import type { SshHost } from '../../../src/ssh/ssh-host.js';
 import { SshPool } from '../../../src/ssh/ssh-pool.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assembleReport, verdicts } from '../../../src/cluster/deadlines-report.js';
-import { deadlinesReply } from '../../../src/cluster/deadlines-reply.js';
 import { renderText } from '../../../src/adapters/terminal/render.js';
+import { deadlinesReply } from '../../../src/cluster/deadlines-reply.js';
+import { assembleReport, verdicts } from '../../../src/cluster/deadlines-report.js';
 import { encodeRuns } from '../../../src/lotus/bitfield.js';
 import { deadlineInfoAt } from '../../../src/lotus/deadline-math.js';
 import type { Partition } from '../../../src/lotus/schemas.js';
@@ -25,7 +25,14 @@ function report(epoch: number, partitions: Partition[][], submissions: Record<nu
   const deadlineList = Array.from({ length: 48 }, (_, i) => ({ PostSubmissions: encodeRuns(submissions[i] ?? []) }));
   const head = { Height: epoch, Blocks: [{ Timestamp: GENESIS + epoch * 30 }] };
   const padded = Array.from({ length: 48 }, (_, i) => partitions[i] ?? []);
-  return assembleReport({ actor: 'f01234', info, deadlineList, partitions: padded, head, now: (GENESIS + epoch * 30) * 1000 });
+  return assembleReport({
+    actor: 'f01234',
+    info,
+    deadlineList,
+    partitions: padded,
+    head,
+    now: (GENESIS + epoch * 30) * 1000,
+  });
 }
 
 // Epoch 4863283 is 43 epochs into deadline 25 (opened 4863240), as in lotus's example.
@@ -68,8 +75,12 @@ describe('the deadlines report', () => {
     const v = verdicts(report(lateIn25, parts));
     const texts = v.map((x) => x.text);
     // Deadline 7 has passed in this period: its next occurrence is tomorrow's, whose cutoff is still ahead.
-    expect(texts).toContain('Faults in deadline 7 (12 sectors not declared recovering); declare recovery before its fault cutoff at 03:25 UTC (in 14 h 4 min).');
-    expect(texts).toContain('Deadline 30: 2 sector(s) declared recovering; they are proven when it opens at 15:30 UTC (in 2 h 9 min).');
+    expect(texts).toContain(
+      'Faults in deadline 7 (12 sectors not declared recovering); declare recovery before its fault cutoff at 03:25 UTC (in 14 h 4 min).',
+    );
+    expect(texts).toContain(
+      'Deadline 30: 2 sector(s) declared recovering; they are proven when it opens at 15:30 UTC (in 2 h 9 min).',
+    );
     expect(texts.some((t) => t.startsWith('Faults in deadline 30'))).toBe(false);
   });
 

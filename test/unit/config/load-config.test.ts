@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkConfigText, parseConfigText } from '../../../src/config/load-config.js';
 
 const exampleEnv = {
-  DAEMON_PUBLIC_API_INFO: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIl19.c2lnbmF0dXJlLXB1YmxpYw:/ip4/10.0.0.1/tcp/1234/http',
+  DAEMON_PUBLIC_API_INFO:
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIl19.c2lnbmF0dXJlLXB1YmxpYw:/ip4/10.0.0.1/tcp/1234/http',
   DAEMON_INTERNAL_API_INFO: '/ip4/10.0.0.2/tcp/1234/http',
   WINNING_MINER_API_INFO: 'tok-winning:/ip4/10.0.0.3/tcp/2345/http',
   WINDOW_MINER_API_INFO: 'tok-window:/ip4/10.0.0.4/tcp/2345/http',
@@ -50,7 +51,8 @@ describe('the configuration', () => {
       {
         path: 'cluster.miners[0].roles[1]',
         line: 10,
-        message: 'unknown value "windowpost"; expected one of "winning-post", "window-post", "seal", "deal", "sector-counter"',
+        message:
+          'unknown value "windowpost"; expected one of "winning-post", "window-post", "seal", "deal", "sector-counter"',
       },
     ]);
   });
@@ -89,7 +91,9 @@ rbac:
   it('given a reference to an unset environment variable, then the problem names it and where it is used', () => {
     const text = minimal().replace('api: /ip4/127.0.0.1/tcp/2345/http', 'api: ${SEAL_API_INFO}');
     const { problems } = checkConfigText(text, {});
-    expect(problems).toEqual([{ path: 'cluster.miners[0].api', line: 9, message: 'environment variable ${SEAL_API_INFO} is not set' }]);
+    expect(problems).toEqual([
+      { path: 'cluster.miners[0].api', line: 9, message: 'environment variable ${SEAL_API_INFO} is not set' },
+    ]);
   });
 
   it('given two sector counters for one actor, then the config is refused', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { channel, createHarness, people, requestIdOf, textOf, type Harness } from '../../helpers/runtime-harness.js';
+import { channel, createHarness, type Harness, people, requestIdOf, textOf } from '../../helpers/runtime-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -81,7 +81,10 @@ describe('the approval gate', () => {
   it('given a request, when an operator denies it with a reason, then it closes and the requester sees why', async () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
-    const reply = await h.run(people.bob, `/approvals deny ${id} "not during the deadline"`, { platform: 'slack', id: 'C0OTHER' });
+    const reply = await h.run(people.bob, `/approvals deny ${id} "not during the deadline"`, {
+      platform: 'slack',
+      id: 'C0OTHER',
+    });
     expect(reply.title).toBe(`Denied: /destroy (${id})`);
     expect(textOf(reply)).toContain('not during the deadline');
     expect(h.posted[0]?.reply.title).toBe(`Denied: /destroy (${id})`);
@@ -154,7 +157,13 @@ describe('restarts', () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
     // The vote claims the execution, then the process "dies" before execute finishes.
-    const outcome = await h.store.castVote({ approvalId: id, voter: people.bob.id, decision: 'approve', now: h.clock.now(), correlationId: 'x' });
+    const outcome = await h.store.castVote({
+      approvalId: id,
+      voter: people.bob.id,
+      decision: 'approve',
+      now: h.clock.now(),
+      correlationId: 'x',
+    });
     expect(outcome.kind).toBe('execute');
     h = await h.reopen();
     expect((await h.store.getExecution(id))?.status).toBe('interrupted');
@@ -178,11 +187,19 @@ describe('the audit trail', () => {
     h.clock.advance(60 * 60_000);
     await h.run(people.bob, `/approvals approve ${c}`);
     const d = requestIdOf(await h.run(people.alice, '/destroy d'));
-    await h.store.castVote({ approvalId: d, voter: people.bob.id, decision: 'approve', now: h.clock.now(), correlationId: 'y' });
+    await h.store.castVote({
+      approvalId: d,
+      voter: people.bob.id,
+      decision: 'approve',
+      now: h.clock.now(),
+      correlationId: 'y',
+    });
     h = await h.reopen();
 
     const reply = await h.run(people.admin, '/audit limit=100');
-    const events = (await h.store.queryAudit({ limit: 100 })).map((e) => `${e.event}:${e.approvalId ?? ''}:${e.principal}`);
+    const events = (await h.store.queryAudit({ limit: 100 })).map(
+      (e) => `${e.event}:${e.approvalId ?? ''}:${e.principal}`,
+    );
     expect(events).toContain('command.refused::slack:UVIEW');
     expect(events).toContain(`approval.requested:${a}:slack:UALICE`);
     expect(events).toContain(`approval.refused:${a}:slack:UALICE`);

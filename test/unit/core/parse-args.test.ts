@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapTokens, tokenize, usageOf } from '../../../src/core/parse-args.js';
 import type { OptionSpec } from '../../../src/core/command.js';
+import { mapTokens, tokenize, usageOf } from '../../../src/core/parse-args.js';
 
 const pledgeOptions: OptionSpec[] = [
   { name: 'count', type: 'integer', description: 'How many', positional: true },
@@ -11,7 +11,12 @@ const pledgeOptions: OptionSpec[] = [
 
 describe('free-text arguments', () => {
   it('splits on spaces and keeps quoted values together', () => {
-    expect(tokenize(`3 mode=fill miner="seal 1" reason="it's late"`)).toEqual(['3', 'mode=fill', 'miner=seal 1', "reason=it's late"]);
+    expect(tokenize(`3 mode=fill miner="seal 1" reason="it's late"`)).toEqual([
+      '3',
+      'mode=fill',
+      'miner=seal 1',
+      "reason=it's late",
+    ]);
     expect(tokenize('  ')).toEqual([]);
     expect(tokenize('a ""')).toEqual(['a', '']);
   });
@@ -25,7 +30,9 @@ describe('free-text arguments', () => {
   });
 
   it('refuses unknown options and surplus words instead of ignoring them', () => {
-    expect(() => mapTokens(['mdoe=fill'], pledgeOptions)).toThrow('unknown option "mdoe"; options are count, mode, miner, all');
+    expect(() => mapTokens(['mdoe=fill'], pledgeOptions)).toThrow(
+      'unknown option "mdoe"; options are count, mode, miner, all',
+    );
     expect(() => mapTokens(['3', '4'], pledgeOptions)).toThrow('unexpected "4"');
     expect(() => mapTokens(['mode=a', 'mode=b'], pledgeOptions)).toThrow('given twice');
   });

@@ -20,7 +20,10 @@ slack:
 
 describe('secrets from the configuration', () => {
   it('never appear in a log line, whichever field, message or error carries them', () => {
-    const parsed = parseConfigText(config, { DAEMON_API: `${token}:/ip4/10.0.0.1/tcp/1234/http`, APP_SECRET: 'app-secret-value-77' });
+    const parsed = parseConfigText(config, {
+      DAEMON_API: `${token}:/ip4/10.0.0.1/tcp/1234/http`,
+      APP_SECRET: 'app-secret-value-77',
+    });
     const { log, lines } = captureLog();
     log.info({ api: parsed.cluster.daemons[0]?.api }, 'daemon configured');
     log.info(`connecting with ${parsed.cluster.miners[0]?.api}`);

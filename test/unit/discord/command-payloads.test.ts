@@ -1,18 +1,18 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, InteractionContextType } from 'discord.js';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import approvals from '../../../commands/approvals.js';
+import audit from '../../../commands/audit.js';
+import help from '../../../commands/help.js';
 import { commandPayloads } from '../../../src/adapters/discord/command-payloads.js';
 import {
-  defineReadCommand,
   type CommandDefinition,
+  defineReadCommand,
   type LeafCommand,
   type OptionSpec,
 } from '../../../src/core/command.js';
 import { isOpsError } from '../../../src/core/errors.js';
 import { loadCommands } from '../../../src/core/load-commands.js';
-import approvals from '../../../commands/approvals.js';
-import audit from '../../../commands/audit.js';
-import help from '../../../commands/help.js';
 import { reportCommand } from '../../helpers/discord-test-commands.js';
 
 function command(name: string, options: OptionSpec[], description = 'A test command'): LeafCommand {

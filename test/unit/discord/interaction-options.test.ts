@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { inboundOptions } from '../../../src/adapters/discord/interaction-options.js';
 import { customIds } from '../../../src/adapters/discord/custom-ids.js';
+import { inboundOptions } from '../../../src/adapters/discord/interaction-options.js';
 
 describe('Discord options to runtime options', () => {
   it('given top-level typed options, then their values keep their types', () => {

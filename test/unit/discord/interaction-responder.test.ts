@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageEdit } from '../../../src/adapters/discord/channel-messages.js';
-import { InteractionResponder, type DeferredInteraction } from '../../../src/adapters/discord/interaction-responder.js';
+import { type DeferredInteraction, InteractionResponder } from '../../../src/adapters/discord/interaction-responder.js';
 import type { DiscordMessage } from '../../../src/adapters/discord/render.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { embedChars, renderEmbeds, type DiscordMessage } from '../../../src/adapters/discord/render.js';
-import { block, type Block, type Reply } from '../../../src/core/reply.js';
+import { type DiscordMessage, embedChars, renderEmbeds } from '../../../src/adapters/discord/render.js';
+import { type Block, block, type Reply } from '../../../src/core/reply.js';
 import { expectGolden } from '../../helpers/discord-golden.js';
 
 const descriptions = (messages: DiscordMessage[]): string[] =>

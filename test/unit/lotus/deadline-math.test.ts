@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { ChainTime } from '../../../src/lotus/chain-time.js';
-import { deadlineInfoAt, deadlineSchedule, type DeadlineInfo } from '../../../src/lotus/deadline-math.js';
+import { type DeadlineInfo, deadlineInfoAt, deadlineSchedule } from '../../../src/lotus/deadline-math.js';
 
 /** The consistent example of lotus-api.md §5. */
 const example: DeadlineInfo = {

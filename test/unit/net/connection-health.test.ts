@@ -39,7 +39,10 @@ describe('connection health', () => {
       clock.advance(20 * hour);
     }
     slack.state('connected');
-    expect(health.snapshot('slack')).toMatchObject({ reconnects24h: 1, gaps: { last: 5_200, longest24h: 5_200, count24h: 1 } });
+    expect(health.snapshot('slack')).toMatchObject({
+      reconnects24h: 1,
+      gaps: { last: 5_200, longest24h: 5_200, count24h: 1 },
+    });
   });
 
   it('given listeners, when a state changes, then they hear it; a problem alone goes to problem listeners', () => {

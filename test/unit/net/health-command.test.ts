@@ -17,7 +17,10 @@ describe('/health', () => {
       clock.advance(60_000);
       slack.links(1, 2);
       slack.gap(5_100);
-      discord.state('reconnecting', { hop: 'gateway', detail: 'the proxy http://proxy.corp:3128 refused the tunnel to gateway.discord.gg:443 (HTTP 403)' });
+      discord.state('reconnecting', {
+        hop: 'gateway',
+        detail: 'the proxy http://proxy.corp:3128 refused the tunnel to gateway.discord.gg:443 (HTTP 403)',
+      });
       clock.advance(120_000);
       const reply = await h.run(people.victor, '/health');
       const text = textOf(reply);
@@ -26,7 +29,9 @@ describe('/health', () => {
       expect(text).toContain('["Discord","reconnecting","2026-11-30 12:01 UTC (2 min ago)","1"]');
       expect(text).toContain('Slack: 1 of 2 Socket Mode link(s) open.');
       expect(text).toContain('Slack: last span with no link open 5 s; 1 in 24 h, longest 5 s');
-      expect(text).toContain('Discord: last problem 2 min ago (gateway): the proxy http://proxy.corp:3128 refused the tunnel');
+      expect(text).toContain(
+        'Discord: last problem 2 min ago (gateway): the proxy http://proxy.corp:3128 refused the tunnel',
+      );
     } finally {
       await h.close();
     }
@@ -35,7 +40,9 @@ describe('/health', () => {
   it('given no chat adapter in the process, when asked, then it says so', async () => {
     const h = await createHarness();
     try {
-      expect(textOf(await h.run(people.victor, '/health'))).toContain('No Slack or Discord adapter runs in this process');
+      expect(textOf(await h.run(people.victor, '/health'))).toContain(
+        'No Slack or Discord adapter runs in this process',
+      );
     } finally {
       await h.close();
     }

@@ -36,14 +36,19 @@ describe('outage announcements', () => {
     const slack = health.reporter('slack');
     health.reporter('discord').state('connected');
     slack.state('connected');
-    slack.state('reconnecting', { hop: 'Socket Mode WebSocket', detail: 'the proxy refused the tunnel to wss-primary.slack.com:443 (HTTP 403)' });
+    slack.state('reconnecting', {
+      hop: 'Socket Mode WebSocket',
+      detail: 'the proxy refused the tunnel to wss-primary.slack.com:443 (HTTP 403)',
+    });
     clock.advance(60_000);
     await announcer.check();
     expect(posted).toHaveLength(0);
     clock.advance(90_000);
     await announcer.check();
     await announcer.check();
-    expect(posted.map((p) => `${p.channel.platform}:${p.channel.id} ${p.reply.title}`)).toEqual(['discord:123 Slack is unreachable']);
+    expect(posted.map((p) => `${p.channel.platform}:${p.channel.id} ${p.reply.title}`)).toEqual([
+      'discord:123 Slack is unreachable',
+    ]);
     expect(JSON.stringify(posted[0]?.reply.blocks)).toContain('HTTP 403');
     clock.advance(60_000);
     slack.state('connected');

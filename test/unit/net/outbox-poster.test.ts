@@ -10,7 +10,11 @@ import { captureLog } from '../../helpers/runtime-harness.js';
 const channel: ChannelRef = { platform: 'slack', id: 'C0OPS' };
 const reply = (title: string): Reply => ({ title, blocks: [] });
 const unreachable = (): OpsError =>
-  new OpsError('PLATFORM_UNREACHABLE', { platform: 'Slack', hop: 'Web API chat.postMessage', detail: 'no answer within the timeout' });
+  new OpsError('PLATFORM_UNREACHABLE', {
+    platform: 'Slack',
+    hop: 'Web API chat.postMessage',
+    detail: 'no answer within the timeout',
+  });
 
 /** A poster whose platform is down until `up` is set. */
 function platform(): ChannelPoster & { up: boolean; posted: string[]; refuse?: boolean } {
@@ -36,7 +40,11 @@ describe('the outbox', () => {
     await outbox.post(channel, reply('first'));
     await outbox.post(channel, reply('second'));
     expect(outbox.waiting).toBe(2);
-    expect(lines.some((l) => l.includes('waits in the outbox') && l.includes('Slack is unreachable (Web API chat.postMessage)'))).toBe(true);
+    expect(
+      lines.some(
+        (l) => l.includes('waits in the outbox') && l.includes('Slack is unreachable (Web API chat.postMessage)'),
+      ),
+    ).toBe(true);
     inner.up = true;
     await outbox.flush();
     expect(inner.posted).toEqual(['first', 'second']);

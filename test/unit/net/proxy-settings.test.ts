@@ -13,7 +13,10 @@ describe('where chat-platform traffic goes', () => {
   });
 
   it('given no network.proxy, when https_proxy or HTTPS_PROXY is set, then that proxy and NO_PROXY apply', () => {
-    const settings = proxySettings(undefined, { https_proxy: 'proxy.corp:3128', NO_PROXY: 'internal.corp, .lan 10.0.0.0/8' });
+    const settings = proxySettings(undefined, {
+      https_proxy: 'proxy.corp:3128',
+      NO_PROXY: 'internal.corp, .lan 10.0.0.0/8',
+    });
     expect(settings.source).toBe('environment');
     expect(settings.proxy?.href).toBe('http://proxy.corp:3128/');
     expect(settings.noProxy).toEqual(['internal.corp', '.lan', '10.0.0.0/8']);
@@ -25,7 +28,9 @@ describe('where chat-platform traffic goes', () => {
 
   it('given a socks or malformed proxy, then it is a configuration error that says what is expected', () => {
     expect(() => proxySettings({ proxy: 'socks5://proxy:1080' }, {})).toThrow(OpsError);
-    expect(() => proxySettings(undefined, { HTTPS_PROXY: 'http://proxy:3128/some/path' })).toThrow(/HTTPS_PROXY must be the proxy's address only/);
+    expect(() => proxySettings(undefined, { HTTPS_PROXY: 'http://proxy:3128/some/path' })).toThrow(
+      /HTTPS_PROXY must be the proxy's address only/,
+    );
   });
 
   it('given credentials in the proxy URL, then the password is masked wherever it would be logged and never described', () => {

@@ -17,7 +17,12 @@ describe('the simulated miner actor', () => {
   test('150,000 sectors fill partitions of 2349 across the non-empty deadlines; counts add up', () => {
     const actor = model();
     expect(actor.layout[11]).toEqual([]);
-    expect(actor.layout.flat().map((p) => p.count()).reduce((a, b) => a + b, 0)).toBe(150_000);
+    expect(
+      actor.layout
+        .flat()
+        .map((p) => p.count())
+        .reduce((a, b) => a + b, 0),
+    ).toBe(150_000);
     expect(Math.max(...actor.layout.flat().map((p) => p.count()))).toBe(2349);
     expect(actor.sectorCount(start)).toEqual({ Live: 150_000, Active: 150_000, Faulty: 0 });
     expect(actor.provingDeadline(start)).toEqual(deadlineInfoAt(start, boundary));

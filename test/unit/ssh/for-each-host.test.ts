@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { OpsError } from '../../../src/core/errors.js';
-import { forEachHost, type ForEachHostProgress } from '../../../src/ssh/for-each-host.js';
+import { type ForEachHostProgress, forEachHost } from '../../../src/ssh/for-each-host.js';
 
 const hosts = Array.from({ length: 12 }, (_, index) => ({ name: `h${index}` }));
 

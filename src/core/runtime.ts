@@ -553,7 +553,7 @@ function outcomeOf(code: string): 'usage' | 'refused' | 'failed' {
 
 function titleOf(code: string): string {
   if (code === 'FORBIDDEN' || code === 'CHANNEL_NOT_ALLOWED' || code === 'APPROVER_ROLE') return 'not allowed';
-  if (code.startsWith('APPROVAL')) return 'approval';
+  if (code.startsWith('APPROVAL')) return 'refused';
   return 'failed';
 }
 

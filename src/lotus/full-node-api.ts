@@ -107,19 +107,6 @@ export class FullNodeApi extends TypedApi<typeof fullNodeMethods> {
   netPeers(options?: CallOptions) {
     return this.call('NetPeers', [], options);
   }
-  version(options?: CallOptions) {
-    return this.call('Version', [], options);
-  }
-  session(options?: CallOptions) {
-    return this.call('Session', [], options);
-  }
-  startTime(options?: CallOptions) {
-    return this.call('StartTime', [], options);
-  }
-  /** The permissions a token carries (what `lotus auth` would grant it). */
-  authVerify(token: string, options?: CallOptions) {
-    return this.call('AuthVerify', [token], options);
-  }
   stateNetworkVersion(tsk: TipSetKey = [], options?: CallOptions) {
     return this.call('StateNetworkVersion', [tsk], options);
   }

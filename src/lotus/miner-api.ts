@@ -113,16 +113,4 @@ export class MinerApi extends TypedApi<typeof minerMethods> {
   logAlerts(options?: CallOptions) {
     return this.call('LogAlerts', [], options);
   }
-  version(options?: CallOptions) {
-    return this.call('Version', [], options);
-  }
-  session(options?: CallOptions) {
-    return this.call('Session', [], options);
-  }
-  startTime(options?: CallOptions) {
-    return this.call('StartTime', [], options);
-  }
-  authVerify(token: string, options?: CallOptions) {
-    return this.call('AuthVerify', [token], options);
-  }
 }

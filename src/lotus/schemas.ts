@@ -236,7 +236,7 @@ export type TaskResources = z.infer<typeof resourcesSchema>;
  * Fields the distributed-miner fork adds to WorkerResources (from the worker's myscheduler.json). Optional: an
  * upstream miner never sends them, and a fork miner may report stale values cached at connect time.
  */
-const forkSchedulerFields = {
+export const forkSchedulerFields = {
   IsMiner: z.boolean().optional(),
   AddPieceMax: uint.optional(),
   PreCommit1Max: uint.optional(),

@@ -1,20 +1,10 @@
 import { z } from 'zod';
 import { firstLine, OpsError } from '../../core/errors.js';
-import type { WorkerStats } from '../../lotus/schemas.js';
+import { forkSchedulerFields, type WorkerStats } from '../../lotus/schemas.js';
 import type { ClusterServices } from '../cluster-services.js';
 
-/** The fields of the fork's per-worker myscheduler.json that decide what a worker takes (lotus-ops §4.2). */
-const schedulerFileSchema = z.looseObject({
-  AddPieceMax: z.int().nonnegative().optional(),
-  PreCommit1Max: z.int().nonnegative().optional(),
-  PreCommit2Max: z.int().nonnegative().optional(),
-  Commit2Max: z.int().nonnegative().optional(),
-  DiskHoldMax: z.int().nonnegative().optional(),
-  APDiskHoldMax: z.int().nonnegative().optional(),
-  IsPlanOffline: z.boolean().optional(),
-  IgnoreOutOfSpace: z.boolean().optional(),
-  AutoPledgeDiff: z.int().nonnegative().optional(),
-});
+/** The fork's per-worker myscheduler.json (lotus-ops §4.2): the same fields a fork miner reports in WorkerStats. */
+const schedulerFileSchema = z.looseObject(forkSchedulerFields);
 export type SchedulerFile = z.infer<typeof schedulerFileSchema>;
 
 /** `$LOTUS_WORKER_PATH/myscheduler.json` on a worker host. The worker re-reads it on every scheduling pass. */

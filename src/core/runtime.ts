@@ -460,10 +460,7 @@ export class Runtime {
       vote: (ctx, id, decision, reason) => this.vote(ctx, id, decision, reason),
       listApprovals: async ({ includeClosed, limit }) => {
         await this.options.store.expireApprovals(this.options.clock.now());
-        const approvals = await this.options.store.listApprovals({
-          ...(includeClosed ? {} : { statuses: ['pending'] as const }),
-          limit,
-        } as { statuses?: Array<'pending'>; limit: number });
+        const approvals = await this.options.store.listApprovals(includeClosed ? { limit } : { statuses: ['pending'], limit });
         return approvalsReply(approvals, this.options.clock.now(), includeClosed);
       },
       queryAudit: async (filter) => auditReply(await this.options.store.queryAudit(filter)),

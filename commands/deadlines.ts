@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ClusterServices } from '../src/cluster/cluster-services.js';
 import { deadlinesReply } from '../src/cluster/deadlines-reply.js';
 import { buildDeadlinesReport } from '../src/cluster/deadlines-report.js';
+import { recallFaults, rememberFaults } from '../src/cluster/fault-memory.js';
 import { defineReadCommand } from '../src/core/command.js';
 
 export default defineReadCommand({
@@ -33,9 +34,13 @@ export default defineReadCommand({
     // Proving data is chain state: read it from the daemon, so it works whichever miner process is up.
     const actor = resolveActor(ctx.cluster, args.miner);
     const report = await buildDeadlinesReport(ctx.cluster.fullNode(), actor, ctx.clock.now());
+    // Faults seen at the last look tell which ones are new.
+    const earlier = await recallFaults(ctx.journal, actor);
+    await rememberFaults(ctx.journal, report, earlier);
     return deadlinesReply(report, {
       all: args.all,
       ...(args.deadline === undefined ? {} : { deadline: args.deadline }),
+      ...(earlier === undefined ? {} : { earlier }),
     });
   },
 });

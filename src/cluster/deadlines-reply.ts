@@ -1,12 +1,22 @@
 import { relativeTime } from '../core/duration.js';
 import { type Block, block, type Reply, type Severity } from '../core/reply.js';
-import { type DeadlineRow, type DeadlinesReport, utcClock, utcDateTime, verdicts } from './deadlines-report.js';
+import {
+  type DeadlineRow,
+  type DeadlinesReport,
+  type EarlierFaults,
+  utcClock,
+  utcDateTime,
+  verdicts,
+} from './deadlines-report.js';
 
 const rank: Record<Severity, number> = { success: 0, info: 1, warning: 2, error: 3 };
 
 /** `/deadlines`: the verdicts first, then `proving info`'s header, then `proving deadlines`' table. */
-export function deadlinesReply(report: DeadlinesReport, options: { all: boolean; deadline?: number }): Reply {
-  const found = verdicts(report);
+export function deadlinesReply(
+  report: DeadlinesReport,
+  options: { all: boolean; deadline?: number; earlier?: EarlierFaults },
+): Reply {
+  const found = verdicts(report, options.earlier);
   const severity = found.reduce<Severity>(
     (worst, v) => (rank[v.severity] > rank[worst] ? v.severity : worst),
     'success',

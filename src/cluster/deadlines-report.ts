@@ -146,8 +146,20 @@ export function assembleReport(input: {
 
 export type Verdict = { severity: 'info' | 'success' | 'warning' | 'error'; text: string };
 
+/** Faults per deadline as an earlier /deadlines saw them, so that this one can say which are new. */
+export interface EarlierFaults {
+  at: number;
+  epoch: number;
+  faults: number[];
+}
+
+/** Faults per deadline, to remember for the next look. */
+export function faultsByDeadline(report: DeadlinesReport): number[] {
+  return report.rows.map((r) => r.faults);
+}
+
 /** What is at risk now, most urgent first: the lines that matter more than the table. */
-export function verdicts(report: DeadlinesReport): Verdict[] {
+export function verdicts(report: DeadlinesReport, earlier?: EarlierFaults): Verdict[] {
   const out: Verdict[] = [];
   const { info, current, chainTime } = report;
   const at = (epoch: number) => chainTime.epochToMs(epoch);
@@ -188,13 +200,20 @@ export function verdicts(report: DeadlinesReport): Verdict[] {
   for (const row of faulty) {
     const undeclared = row.faults - row.recoveries;
     const cutoffPassed = row.next.faultCutoff <= info.CurrentEpoch;
+    // New since the last look: a proof just missed, or a disk just lost. Said first, because it is news.
+    const added = earlier === undefined ? 0 : row.faults - (earlier.faults[row.index] ?? 0);
+    const what =
+      added > 0
+        ? `New faults in deadline ${row.index} (${added} sectors since the last look, ${relative(earlier?.at ?? report.now, report.now)}; ${undeclared} not declared recovering)`
+        : `Faults in deadline ${row.index} (${undeclared} sectors not declared recovering)`;
     out.push({
       severity: 'warning',
       text: cutoffPassed
-        ? `Faults in deadline ${row.index} (${undeclared} sectors not declared recovering); its fault cutoff has passed for this window, the next chance is before ${clock(row.next.faultCutoff + info.WPoStProvingPeriod)}.`
-        : `Faults in deadline ${row.index} (${undeclared} sectors not declared recovering); declare recovery before its fault cutoff at ${clock(row.next.faultCutoff)} (${relative(at(row.next.faultCutoff), report.now)}).`,
+        ? `${what}; its fault cutoff has passed for this window, the next chance is before ${clock(row.next.faultCutoff + info.WPoStProvingPeriod)}.`
+        : `${what}; declare recovery before its fault cutoff at ${clock(row.next.faultCutoff)} (${relative(at(row.next.faultCutoff), report.now)}).`,
     });
   }
+  out.sort((a, b) => Number(b.text.startsWith('New faults')) - Number(a.text.startsWith('New faults')));
   for (const row of report.rows.filter((r) => r.recoveries > 0)) {
     out.push({
       severity: 'info',

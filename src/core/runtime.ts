@@ -460,7 +460,9 @@ export class Runtime {
       vote: (ctx, id, decision, reason) => this.vote(ctx, id, decision, reason),
       listApprovals: async ({ includeClosed, limit }) => {
         await this.options.store.expireApprovals(this.options.clock.now());
-        const approvals = await this.options.store.listApprovals(includeClosed ? { limit } : { statuses: ['pending'], limit });
+        const approvals = await this.options.store.listApprovals(
+          includeClosed ? { limit } : { statuses: ['pending'], limit },
+        );
         return approvalsReply(approvals, this.options.clock.now(), includeClosed);
       },
       queryAudit: async (filter) => auditReply(await this.options.store.queryAudit(filter)),

@@ -101,6 +101,23 @@ describe('/deadlines on the simulated cluster', () => {
     expect(lines.some((l) => l.startsWith('Deadline 3: 40 sector(s) declared recovering'))).toBe(true);
   });
 
+  it('given faults that appeared since the last look, then they are called new, first', async () => {
+    s = await startSimApp({ scenario: 'small' });
+    await s.run('victor', '/deadlines');
+    s.clock.advance(10 * 60_000);
+    s.sim.controls.addFaults({ deadline: 4, partition: 0, count: 12 });
+    const reply = await s.run('victor', '/deadlines');
+    expect(notices(reply)[0]).toMatch(
+      /^New faults in deadline 4 \(12 sectors since the last look, 10 min ago; 12 not declared recovering\); declare recovery before its fault cutoff at \d\d:\d\d UTC/,
+    );
+    // Looked at again with nothing changed, they are no longer news.
+    const again = await s.run('victor', '/deadlines');
+    expect(notices(again).some((n) => n.startsWith('Faults in deadline 4 (12 sectors not declared recovering)'))).toBe(
+      true,
+    );
+    expect(notices(again).some((n) => n.startsWith('New faults'))).toBe(false);
+  });
+
   it("shows one deadline's partitions with deadline=N", async () => {
     s = await startSimApp({ scenario: 'new-faults' });
     const text = renderText(await s.run('victor', '/deadlines deadline=17'));

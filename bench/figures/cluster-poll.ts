@@ -143,15 +143,8 @@ export async function pollFigure(options: { runs: number }): Promise<FigureResul
   try {
     const origins = [...sim.fullNodes, ...sim.miners].map((n) => `http://127.0.0.1:${n.port}`);
     const workerCount = sim.scenario.miners.reduce((n, m) => n + m.workers.length, 0);
-    // The baseline's daemon clients: the services' own for the miners' daemon, one more for the public daemon (as
-    // pollCluster does by default), each kept across runs like pollCluster's.
-    const clients = new Map<string, FullNodeApi>();
-    const daemonApi = (d: DaemonConfig): FullNodeApi => {
-      if (!d.public) return services.fullNode();
-      let api = clients.get(d.name);
-      if (!api) clients.set(d.name, (api = FullNodeApi.fromApiInfo(d.api)));
-      return api;
-    };
+    // The baseline uses the same clients as pollCluster: the services' own, kept across runs.
+    const daemonApi = (d: DaemonConfig): FullNodeApi => services.daemon(d.name);
 
     let lastFailures = 0;
     let workersSeen = 0;

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
-import type { DaemonConfig, MinerRole } from '../config/schema.js';
+import type { MinerRole } from '../config/schema.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { isOpsError, OpsError } from '../core/errors.js';
-import { FullNodeApi, type FullNodeResult } from '../lotus/full-node-api.js';
+import type { FullNodeResult } from '../lotus/full-node-api.js';
 import type { MinerResult } from '../lotus/miner-api.js';
 import type { BatchResult, CallOptions } from '../lotus/rpc-client.js';
 import type { ClusterServices } from './cluster-services.js';
@@ -58,35 +59,8 @@ export interface PollClusterOptions {
   /** Per-request timeout for this pass; the clients' own default otherwise. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Start time to stamp the pass with; Date.now() otherwise. */
-  now?: () => number;
-  /**
-   * The client for a configured daemon. By default the daemon the miners use is ClusterServices.fullNode(), and each
-   * other daemon gets a client of its own, kept for later passes over the same services.
-   */
-  daemonApi?: (daemon: DaemonConfig) => FullNodeApi;
-}
-
-const daemonClients = new WeakMap<ClusterServices, Map<string, FullNodeApi>>();
-
-function defaultDaemonApi(services: ClusterServices): (daemon: DaemonConfig) => FullNodeApi {
-  const { daemons } = services.topology;
-  // The same pick as ClusterServices.fullNode(): the first non-public daemon, else the first.
-  const minersDaemon = daemons.find((d) => !d.public) ?? daemons[0];
-  return (daemon) => {
-    if (daemon.name === minersDaemon?.name) return services.fullNode();
-    let clients = daemonClients.get(services);
-    if (!clients) {
-      clients = new Map();
-      daemonClients.set(services, clients);
-    }
-    let api = clients.get(daemon.name);
-    if (!api) {
-      api = FullNodeApi.fromApiInfo(daemon.api);
-      clients.set(daemon.name, api);
-    }
-    return api;
-  };
+  /** Stamps the pass; the system clock otherwise. */
+  clock?: Clock;
 }
 
 /**
@@ -97,13 +71,12 @@ function defaultDaemonApi(services: ClusterServices): (daemon: DaemonConfig) => 
 export async function pollCluster(services: ClusterServices, options: PollClusterOptions): Promise<ClusterPoll> {
   const { concurrency } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
-  const startedAt = (options.now ?? Date.now)();
+  const startedAt = (options.clock ?? systemClock).now();
   const started = performance.now();
   const callOptions: CallOptions = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
-  const daemonApi = options.daemonApi ?? defaultDaemonApi(services);
   const limit = pLimit(concurrency);
   const { topology } = services;
 
@@ -111,7 +84,7 @@ export async function pollCluster(services: ClusterServices, options: PollCluste
     limit(async (): Promise<DaemonPoll> => {
       const t0 = performance.now();
       const [head, sync] = await readPair(() => {
-        const api = daemonApi(daemon);
+        const api = services.daemon(daemon.name);
         return api.rpc.batch([api.request('ChainHead', []), api.request('SyncState', [])] as const, callOptions);
       });
       return { name: daemon.name, public: daemon.public, head, sync, durationMs: performance.now() - t0 };

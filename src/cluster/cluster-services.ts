@@ -12,6 +12,8 @@ export interface ClusterServices {
   readonly topology: Config['cluster'];
   /** The daemon the miners use (the first non-public one): chain state for /deadlines and plans. */
   fullNode(): FullNodeApi;
+  /** A configured daemon's API, by name (the public one too, for health checks). */
+  daemon(name: string): FullNodeApi;
   /** A configured miner's API, by name. */
   miner(name: string): MinerApi;
   /** A miner by configured name or actor address (`f01234`); MINER_UNKNOWN when there is none. */

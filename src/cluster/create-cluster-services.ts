@@ -25,7 +25,7 @@ export interface ClusterServicesDeps {
 export function createClusterServices(config: Config, deps: ClusterServicesDeps): ClusterServices {
   const { cluster } = config;
   const miners = new Map<string, MinerApi>();
-  let fullNode: FullNodeApi | undefined;
+  const daemons = new Map<string, FullNodeApi>();
   const rpcOptions = { logger: deps.log.child({ component: 'lotus' }), timeoutMs: deps.lotusTimeoutMs ?? 30_000 };
   // Lotus is on the cluster's LAN and never goes through the chat platforms' proxy, unless an endpoint says so.
   let proxied: PlatformTransport | undefined;
@@ -83,16 +83,26 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     };
   };
 
+  const daemonApi = (name: string): FullNodeApi => {
+    let api = daemons.get(name);
+    if (!api) {
+      const daemon = cluster.daemons.find((d) => d.name === name);
+      if (!daemon)
+        throw new OpsError('LOTUS_ENDPOINT_INVALID', { value: name, detail: 'no daemon of that name is configured' });
+      api = FullNodeApi.fromApiInfo(daemon.api, optionsFor(daemon.viaProxy));
+      daemons.set(name, api);
+    }
+    return api;
+  };
+
   return {
     topology: cluster,
     fullNode() {
-      if (!fullNode) {
-        const daemon = cluster.daemons.find((d) => !d.public) ?? cluster.daemons[0];
-        if (!daemon) throw new OpsError('LOTUS_ENDPOINT_INVALID', { value: '(none)', detail: 'no daemon configured' });
-        fullNode = FullNodeApi.fromApiInfo(daemon.api, optionsFor(daemon.viaProxy));
-      }
-      return fullNode;
+      const daemon = cluster.daemons.find((d) => !d.public) ?? cluster.daemons[0];
+      if (!daemon) throw new OpsError('LOTUS_ENDPOINT_INVALID', { value: '(none)', detail: 'no daemon configured' });
+      return daemonApi(daemon.name);
     },
+    daemon: (name) => daemonApi(name),
     miner(name) {
       let api = miners.get(name);
       if (!api) {

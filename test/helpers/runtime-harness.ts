@@ -98,6 +98,7 @@ const unused = (what: string) => () => {
 const fakeCluster: ClusterServices = {
   topology: { name: 'test', daemons: [], miners: [], hosts: [] },
   fullNode: unused('full node'),
+  daemon: unused('full node'),
   miner: unused('miner'),
   findMiner: unused('miner'),
   minersWithRole: () => [],

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LotusPermission } from '../lotus/permissions.js';
+import { listen } from './listen.js';
 
 /** An error a method returns; lotus sends it as a JSON-RPC error with HTTP 200 (code 1 unless typed). */
 export class RpcMethodError extends Error {
@@ -156,15 +156,8 @@ export class RpcServer {
       });
     });
     server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.boundPort = await listen(server, port, host);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
     return this.boundPort;
   }
 

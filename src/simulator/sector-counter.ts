@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { listen } from './listen.js';
 import { RpcMethodError } from './rpc-server.js';
 
 /**
@@ -41,15 +41,8 @@ export class SectorCounter {
       // Whatever a client sends is not answered; it may connect and leave.
       socket.resume();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.boundPort = await listen(server, port, host);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
     return this.boundPort;
   }
 

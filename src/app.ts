@@ -16,7 +16,10 @@ export interface App {
   runtime: Runtime;
   store: Store;
   posters: ChannelPosters;
-  /** Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules. */
+  /**
+   * Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules, and telling
+   * requesters when their approval requests expire.
+   */
   startBackgroundWork(): void;
   /** The schedule runner; tests tick it by hand on a fake clock. */
   pledgeScheduler: PledgeScheduler;
@@ -51,6 +54,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     ...(options.health ? { health: options.health } : {}),
   });
   await runtime.recover();
+  let expirySweep: NodeJS.Timeout | undefined;
   const pledgeScheduler = new PledgeScheduler({
     store,
     cluster,
@@ -66,8 +70,15 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     pledgeScheduler,
     startBackgroundWork() {
       pledgeScheduler.start();
+      expirySweep = setInterval(() => {
+        runtime
+          .sweepExpired()
+          .catch((error: unknown) => options.log.error({ err: error }, 'expiring approval requests failed'));
+      }, 60_000);
+      expirySweep.unref();
     },
     async close() {
+      clearInterval(expirySweep);
       await pledgeScheduler.stop();
       await cluster.close();
       await store.close();

@@ -93,6 +93,25 @@ export class Runtime {
     }
   }
 
+  /**
+   * Closes the requests whose time is up and tells each requester, in the channel they asked in. The long-lived
+   * process calls it periodically; otherwise requests expire when someone next looks at them.
+   */
+  async sweepExpired(): Promise<void> {
+    const expired = await this.options.store.expireApprovals(this.options.clock.now());
+    for (const approval of expired) {
+      await this.options.posters.post(channelOf(approval), {
+        title: `Approval request ${approval.id} expired: /${approval.command}`,
+        severity: 'warning',
+        blocks: [
+          block.text(
+            `Requested by ${approval.requestedBy}; ${approval.approvedBy.length} of ${approval.requiredApprovals} approval(s) came in. Nothing was done. Run the command again to open a new request.`,
+          ),
+        ],
+      });
+    }
+  }
+
   /** Leaf commands with their full path, for help, Slack's manifest and Discord's registration. */
   leaves(): Array<{ path: string; leaf: LeafCommand; group?: CommandDefinition }> {
     const out: Array<{ path: string; leaf: LeafCommand; group?: CommandDefinition }> = [];

@@ -78,6 +78,21 @@ describe('the approval gate', () => {
     expect(h.state.executions).toBe(0);
   });
 
+  it('given a request nobody decided on, when its time is up, then the sweep closes it and tells the requester once', async () => {
+    h = await createHarness();
+    const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
+    h.clock.advance(29 * 60_000);
+    await h.runtime.sweepExpired();
+    expect(h.posted).toEqual([]);
+    h.clock.advance(2 * 60_000);
+    await h.runtime.sweepExpired();
+    await h.runtime.sweepExpired();
+    expect(h.posted.map((p) => [p.channel.id, p.reply.title])).toEqual([
+      [channel.id, `Approval request ${id} expired: /destroy`],
+    ]);
+    expect((await h.store.getApproval(id))?.status).toBe('expired');
+  });
+
   it('given a request, when an operator denies it with a reason, then it closes and the requester sees why', async () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));

@@ -30,6 +30,7 @@ export class TerminalAdapter implements ChannelPoster {
   private rl: Interface | undefined;
   private closed: Promise<void> | undefined;
   private principal: Principal;
+  private stopped = false;
 
   constructor(private readonly options: TerminalAdapterOptions) {
     this.principal = options.principal;
@@ -44,7 +45,11 @@ export class TerminalAdapter implements ChannelPoster {
     let queue = Promise.resolve();
     rl.on('line', (line) => {
       // One command at a time, in order, as typed.
-      queue = queue.then(() => this.handle(line)).then(() => rl.prompt());
+      queue = queue
+        .then(() => this.handle(line))
+        .then(() => {
+          if (!this.stopped) rl.prompt();
+        });
     });
     this.closed = new Promise((resolve) => rl.on('close', () => void queue.then(resolve)));
     return this.closed;
@@ -55,6 +60,7 @@ export class TerminalAdapter implements ChannelPoster {
   }
 
   stop(): void {
+    this.stopped = true;
     this.rl?.close();
   }
 

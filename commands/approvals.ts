@@ -40,6 +40,7 @@ export default defineGroup({
           description: 'Why (shown to the requester)',
           required: true,
           positional: true,
+          rest: true,
         },
       ],
       args: z.strictObject({

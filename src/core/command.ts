@@ -25,6 +25,8 @@ export interface OptionSpec {
    * `name=value`. A boolean option may be given as its bare name (`/deadlines all`).
    */
   positional?: boolean;
+  /** The last positional option may take the rest of the line, so a reason needs no quotes. */
+  rest?: boolean;
 }
 
 /** Who is asking, as RBAC resolved it. */

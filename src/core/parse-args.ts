@@ -8,20 +8,27 @@ import { OpsError } from './errors.js';
 
 export type RawArgs = Record<string, string | number | boolean>;
 
-/** Split on white space, keeping "double" and 'single' quoted runs together (quotes removed). */
+const openingQuotes: Record<string, string> = { '"': '"', "'": "'", '\u201c': '\u201d', '\u2018': '\u2019' };
+
+/**
+ * Split on white space, keeping quoted runs together (quotes removed). A quote opens a run only where a value starts
+ * (at the start of a word, or right after `name=`), so an apostrophe inside a word ("it's") is just a letter; phones
+ * send typographic quotes (“…”, ‘…’), which work like the plain ones.
+ */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   let current = '';
   let inToken = false;
-  let quote: '"' | "'" | undefined;
+  let closing: string | undefined;
   for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
+    if (closing !== undefined) {
+      if (ch === closing || (closing === '\u201d' && ch === '"')) closing = undefined;
       else current += ch;
       continue;
     }
-    if (ch === '"' || ch === "'") {
-      quote = ch;
+    const close = openingQuotes[ch];
+    if (close !== undefined && (!inToken || current.endsWith('='))) {
+      closing = close;
       inToken = true;
       continue;
     }
@@ -34,7 +41,7 @@ export function tokenize(text: string): string[] {
     current += ch;
     inToken = true;
   }
-  if (quote) throw new OpsError('USAGE', { detail: `unclosed ${quote} quote` });
+  if (closing !== undefined) throw new OpsError('USAGE', { detail: `unclosed quote: add the closing ${closing}` });
   if (inToken) tokens.push(current);
   return tokens;
 }
@@ -44,7 +51,13 @@ export function mapTokens(tokens: string[], options: readonly OptionSpec[]): Raw
   const raw: RawArgs = {};
   const positional = options.filter((o) => o.positional);
   let nextPositional = 0;
+  let rest: string | undefined;
   for (const token of tokens) {
+    // Once a `rest` option has begun, every later word is part of it (a deny reason may contain anything).
+    if (rest !== undefined) {
+      raw[rest] = `${String(raw[rest])} ${token}`;
+      continue;
+    }
     const eq = token.indexOf('=');
     if (eq > 0) {
       const name = token.slice(0, eq);
@@ -66,6 +79,7 @@ export function mapTokens(tokens: string[], options: readonly OptionSpec[]): Raw
     const option = positional[nextPositional];
     if (!option) throw new OpsError('USAGE', { detail: `unexpected "${token}"` });
     raw[option.name] = token;
+    if (option.rest) rest = option.name;
     nextPositional++;
   }
   return raw;
@@ -101,7 +115,7 @@ function coerceOne(option: OptionSpec, value: string | number | boolean): unknow
 export function usageOf(path: string, options: readonly OptionSpec[]): string {
   const parts = options.map((o) => {
     const value = o.choices ? o.choices.join('|') : o.type === 'boolean' ? '' : o.name.toUpperCase();
-    const text = o.type === 'boolean' ? o.name : o.positional ? `${o.name}` : `${o.name}=${value}`;
+    const text = o.type === 'boolean' ? o.name : o.positional ? `${o.name}${o.rest ? '…' : ''}` : `${o.name}=${value}`;
     return o.required ? text : `[${text}]`;
   });
   return [`/${path}`, ...parts].join(' ');

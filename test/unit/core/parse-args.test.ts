@@ -21,8 +21,24 @@ describe('free-text arguments', () => {
     expect(tokenize('a ""')).toEqual(['a', '']);
   });
 
-  it('refuses an unclosed quote', () => {
-    expect(() => tokenize('miner="seal')).toThrow('unclosed " quote');
+  it('refuses an unclosed quote, and says what closes it', () => {
+    expect(() => tokenize('miner="seal')).toThrow('unclosed quote: add the closing "');
+  });
+
+  it('takes an apostrophe inside a word as a letter, and typographic quotes as quotes', () => {
+    expect(tokenize("it's late")).toEqual(["it's", 'late']);
+    expect(tokenize('miner=\u201cseal 1\u201d \u2018two words\u2019')).toEqual(['miner=seal 1', 'two words']);
+  });
+
+  it('gives a rest option the remainder of the line, options and all', () => {
+    const deny: OptionSpec[] = [
+      { name: 'id', type: 'string', description: 'id', positional: true },
+      { name: 'reason', type: 'string', description: 'why', positional: true, rest: true },
+    ];
+    expect(mapTokens(tokenize("K7M2Q9 it's deadline 25, wait count=3"), deny)).toEqual({
+      id: 'K7M2Q9',
+      reason: "it's deadline 25, wait count=3",
+    });
   });
 
   it('maps positional, key=value and bare boolean flags onto the declared options', () => {

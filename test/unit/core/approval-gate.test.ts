@@ -96,12 +96,13 @@ describe('the approval gate', () => {
   it('given a request, when an operator denies it with a reason, then it closes and the requester sees why', async () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
-    const reply = await h.run(people.bob, `/approvals deny ${id} "not during the deadline"`, {
+    // A reason is the rest of the line: no quotes needed, apostrophes welcome.
+    const reply = await h.run(people.bob, `/approvals deny ${id} it's not during the deadline`, {
       platform: 'slack',
       id: 'C0OTHER',
     });
     expect(reply.title).toBe(`Denied: /destroy (${id})`);
-    expect(textOf(reply)).toContain('not during the deadline');
+    expect(textOf(reply)).toContain("it's not during the deadline");
     expect(h.posted[0]?.reply.title).toBe(`Denied: /destroy (${id})`);
     const after = await h.run(people.carol, `/approvals approve ${id}`);
     expect(textOf(after)).toContain('already denied');

@@ -80,6 +80,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     async close() {
       clearInterval(expirySweep);
       await pledgeScheduler.stop();
+      await runtime.settled();
       await cluster.close();
       await store.close();
     },

@@ -109,6 +109,11 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
             });
           return platform.poster(adapter).post(channel, reply);
         },
+        // A request message is only known to a running adapter; before that there is nothing to update.
+        approvalClosed: async (approvalId, outcome) => {
+          if (adapter === undefined) return;
+          await platform.poster(adapter).approvalClosed?.(approvalId, outcome);
+        },
       },
       { clock, log, health: reporter },
     );

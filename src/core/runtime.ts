@@ -67,6 +67,8 @@ interface Resolved {
  */
 export class Runtime {
   private readonly commands: Map<string, CommandDefinition>;
+  /** Messages about decisions still being handed to the adapters. */
+  private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.commands = new Map(options.commands.map((c) => [c.name, c]));
@@ -100,7 +102,7 @@ export class Runtime {
   async sweepExpired(): Promise<void> {
     const expired = await this.options.store.expireApprovals(this.options.clock.now());
     for (const approval of expired) {
-      await this.options.posters.post(channelOf(approval), {
+      const reply: Reply = {
         title: `Approval request ${approval.id} expired: /${approval.command}`,
         severity: 'warning',
         blocks: [
@@ -108,7 +110,9 @@ export class Runtime {
             `Requested by ${approval.requestedBy}; ${approval.approvedBy.length} of ${approval.requiredApprovals} approval(s) came in. Nothing was done. Run the command again to open a new request.`,
           ),
         ],
-      });
+      };
+      await this.options.posters.post(channelOf(approval), reply);
+      await this.options.posters.approvalClosed(approval.id, reply);
     }
   }
 
@@ -247,7 +251,7 @@ export class Runtime {
             ),
           ],
         };
-        await this.tellRequester(ctx, outcome.approval, reply);
+        this.announceDecision(ctx, outcome.approval, reply);
         return reply;
       }
       case 'execute':
@@ -300,15 +304,36 @@ export class Runtime {
       outcome: status === 'failed' ? 'failed' : 'ok',
       correlationId: voterCtx.correlationId,
     };
-    await this.tellRequester(voterCtx, approval, final);
+    this.announceDecision(voterCtx, approval, final);
     return final;
   }
 
-  /** The requester hears the outcome in their own channel when the decision was made elsewhere. */
-  private async tellRequester(ctx: CommandContext, approval: ApprovalRecord, reply: Reply): Promise<void> {
+  /**
+   * The requester hears the outcome in their own channel when the decision was made elsewhere, and the request's
+   * message (with its buttons) is updated. Neither holds up the decider's answer: a platform that is down must not
+   * delay a reply on another one. `settled()` waits for them.
+   */
+  private announceDecision(ctx: CommandContext, approval: ApprovalRecord, reply: Reply): void {
     const origin = channelOf(approval);
-    if (origin.platform === ctx.channel.platform && origin.id === ctx.channel.id) return;
-    await this.options.posters.post(origin, reply);
+    const elsewhere = origin.platform !== ctx.channel.platform || origin.id !== ctx.channel.id;
+    this.inBackground(
+      (async () => {
+        if (elsewhere) await this.options.posters.post(origin, reply);
+        await this.options.posters.approvalClosed(approval.id, reply);
+      })(),
+    );
+  }
+
+  private inBackground(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'telling a channel about a decision failed'))
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /** Resolves once every message about earlier decisions has been handed to the adapters (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   /** Plan, then open an approval request; a blocked plan opens nothing. */

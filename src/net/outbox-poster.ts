@@ -47,6 +47,11 @@ export class OutboxPoster implements ChannelPoster {
     return this.queue.length;
   }
 
+  /** Updating a request message is best effort and not queued: a later click is answered from the store anyway. */
+  async approvalClosed(approvalId: string, outcome: Reply): Promise<void> {
+    await this.inner.approvalClosed?.(approvalId, outcome);
+  }
+
   async post(channel: ChannelRef, reply: Reply): Promise<void> {
     // Keep the order: while older messages wait, a new one waits behind them.
     if (this.queue.length > 0) {

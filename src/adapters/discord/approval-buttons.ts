@@ -14,6 +14,7 @@ import { block, type Reply } from '../../core/reply.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { ChannelMessages, MessageEdit } from './channel-messages.js';
 import { customIds } from './custom-ids.js';
+import type { DiscordChannelPoster } from './discord-channel-poster.js';
 import { discordLimits } from './discord-limits.js';
 import { discordPrincipal } from './identity.js';
 import { InteractionResponder } from './interaction-responder.js';
@@ -24,6 +25,8 @@ export interface ApprovalButtonsOptions {
   clock: Clock;
   log: Logger;
   channelMessages: ChannelMessages;
+  /** Where approval requests were posted: a click that decides one updates its message, and the poster does not. */
+  poster?: Pick<DiscordChannelPoster, 'requests' | 'showClosed'>;
 }
 
 /** The text input of the deny form. */
@@ -84,7 +87,29 @@ export class ApprovalButtons {
       label: `Approval ${requestId}`,
       originalMessageId: interaction.message.id,
     });
-    const reply = await runtime.voteFrom(principal, channel, requestId, decision, reason);
+    const requests = this.options.poster?.requests;
+    requests?.claim(requestId);
+    let decided = false;
+    try {
+      const reply = await runtime.voteFrom(principal, channel, requestId, decision, reason);
+      decided = !reply.ephemeral && (decision === 'deny' || reply.outcome !== undefined);
+      await this.show(interaction, responder, reply, decision);
+    } finally {
+      const meanwhile = requests?.release(requestId, decided);
+      if (meanwhile) {
+        await this.options.poster
+          ?.showClosed(meanwhile.where, meanwhile.outcome)
+          .catch((error: unknown) => log.warn({ err: error, requestId }, 'could not show a closed approval request'));
+      }
+    }
+  }
+
+  private async show(
+    interaction: { user: { id: string }; message: { embeds: Array<{ toJSON(): APIEmbed }> } },
+    responder: InteractionResponder,
+    reply: Reply,
+    decision: 'approve' | 'deny',
+  ): Promise<void> {
     if (reply.ephemeral) {
       await responder.whisper(reply);
       return;
@@ -102,7 +127,7 @@ export class ApprovalButtons {
 }
 
 /** The request message with the decision added, as much as fits; what does not fit follows as its own messages. */
-function decidedMessage(
+export function decidedMessage(
   original: APIEmbed[],
   outcome: ReturnType<typeof renderEmbeds>,
   verdict: string,

@@ -37,7 +37,10 @@ export interface DiscordAdapterOptions {
 }
 
 export interface DiscordAdapter {
-  /** Posts to `discord:<channel id>`; registered in `posters` when those were given. */
+  /**
+   * Posts to `discord:<channel id>`, and edits approval requests decided elsewhere (`approvalClosed`); registered in
+   * `posters` when those were given.
+   */
   readonly poster: ChannelPoster;
   /** Stops taking interactions, lets the ones in flight finish (bounded), and closes the gateway. */
   stop(): Promise<void>;
@@ -68,9 +71,9 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     allowedMentions: { parse: [] },
   });
   const channelMessages = new ChannelMessages(client.rest);
-  const poster = new DiscordChannelPoster(channelMessages, restOptions.api);
-  const slash = new SlashCommands({ runtime, clock, log, channelMessages });
-  const buttons = new ApprovalButtons({ runtime, clock, log, channelMessages });
+  const poster = new DiscordChannelPoster(channelMessages, restOptions.api, clock);
+  const slash = new SlashCommands({ runtime, clock, log, channelMessages, requests: poster.requests });
+  const buttons = new ApprovalButtons({ runtime, clock, log, channelMessages, poster });
 
   const inFlight = new Set<Promise<void>>();
   const handle = async (interaction: Interaction): Promise<void> => {

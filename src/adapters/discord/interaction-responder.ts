@@ -82,27 +82,32 @@ export class InteractionResponder {
   /**
    * The final answer of a slash command: it replaces the deferred reply. A reply for the asker alone replaces it with
    * an ephemeral message (the public "thinking…" message is deleted first, since a deferred reply cannot change its
-   * visibility). Parts beyond the first message follow as follow-ups.
+   * visibility). Parts beyond the first message follow as follow-ups. Resolves with the id of the last message sent
+   * (the one that carries an approval request's buttons), when Discord said it.
    */
-  finish(reply: Reply): Promise<void> {
+  async finish(reply: Reply): Promise<string | undefined> {
     this.finished = true;
     this.pendingProgress = undefined;
     const messages = renderEmbeds(reply);
-    return this.enqueue(async () => {
+    let lastId: string | undefined;
+    await this.enqueue(async () => {
       let sent = 0;
       await this.withToken(
         async () => {
           if (reply.ephemeral) await this.interaction.deleteReply();
           for (const message of messages) {
             if (reply.ephemeral) await this.interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
-            else if (sent === 0) await this.interaction.editReply(message);
-            else await this.interaction.followUp(message);
+            else if (sent === 0) lastId = idOf(await this.interaction.editReply(message));
+            else lastId = idOf(await this.interaction.followUp(message));
             sent++;
           }
         },
-        () => this.toChannel(messages.slice(sent), true),
+        async () => {
+          lastId = (await this.toChannel(messages.slice(sent), true)) ?? lastId;
+        },
       );
     });
+    return lastId;
   }
 
   /** Edits the message the interaction belongs to (a button's message; a slash command's deferred reply). */
@@ -133,7 +138,9 @@ export class InteractionResponder {
             sent++;
           }
         },
-        () => this.toChannel(messages.slice(sent), false),
+        async () => {
+          await this.toChannel(messages.slice(sent), false);
+        },
       );
     });
   }
@@ -177,23 +184,33 @@ export class InteractionResponder {
     await viaChannel();
   }
 
-  private async toChannel(messages: readonly DiscordMessage[], mentionAsker: boolean): Promise<void> {
+  /** Resolves with the id of the last message posted. */
+  private async toChannel(messages: readonly DiscordMessage[], mentionAsker: boolean): Promise<string | undefined> {
     const channelId = this.interaction.channelId;
     if (channelId === null) {
       this.options.log.error(
         { label: this.options.label },
         'an answer could not be delivered: no token and no channel',
       );
-      return;
+      return undefined;
     }
+    let lastId: string | undefined;
     for (const [i, message] of messages.entries()) {
-      await this.options.channelMessages.post(
+      const posted = await this.options.channelMessages.post(
         channelId,
         message,
         mentionAsker && i === 0 ? { userId: this.interaction.user.id } : undefined,
       );
+      lastId = idOf(posted);
     }
+    return lastId;
   }
+}
+
+/** The id of a message discord.js (or the REST API) returned, if it is one. */
+function idOf(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null || !('id' in message)) return undefined;
+  return typeof message.id === 'string' ? message.id : undefined;
 }
 
 function isDeadToken(error: unknown): boolean {

@@ -76,13 +76,9 @@ export class ApprovalButtons {
       return;
     }
     const principal = await this.deps.identity.principalOf(payload.user.id, payload.user.username ?? payload.user.name);
-    const reply = await this.deps.runtime.voteFrom(
-      principal,
-      { platform: 'slack', id: channelId },
-      requestId,
-      'approve',
+    await this.decide('approve', where, () =>
+      this.deps.runtime.voteFrom(principal, { platform: 'slack', id: channelId }, requestId, 'approve'),
     );
-    await this.show('approve', reply, where);
   }
 
   async submitDenyReason(payload: ViewSubmissionPayload): Promise<void> {
@@ -105,15 +101,41 @@ export class ApprovalButtons {
       ...(metadata.responseUrl ? { respond: this.deps.responseUrl(metadata.responseUrl) } : {}),
     };
     const principal = await this.deps.identity.principalOf(payload.user.id, payload.user.username ?? payload.user.name);
-    const reply = await this.deps.runtime.voteFrom(
-      principal,
-      { platform: 'slack', id: metadata.channelId },
-      metadata.requestId,
-      'deny',
-      reason,
-    );
-    if (!reply.ephemeral) this.shown.delete(metadata.requestId);
-    await this.show('deny', reply, where);
+    await this.decide('deny', where, async () => {
+      const reply = await this.deps.runtime.voteFrom(
+        principal,
+        { platform: 'slack', id: metadata.channelId },
+        metadata.requestId,
+        'deny',
+        reason,
+      );
+      if (!reply.ephemeral) this.shown.delete(metadata.requestId);
+      return reply;
+    });
+  }
+
+  /**
+   * A vote from the request's own message. While it is decided, the poster leaves that message to this click (which
+   * updates it once, below); if the click did not decide it but something else closed it meanwhile, that is shown.
+   */
+  private async decide(decision: 'approve' | 'deny', where: RequestMessage, vote: () => Promise<Reply>): Promise<void> {
+    const requests = this.deps.poster.requests;
+    requests.claim(where.requestId);
+    let decided = false;
+    try {
+      const reply = await vote();
+      decided = !reply.ephemeral && (decision === 'deny' || reply.outcome !== undefined);
+      await this.show(decision, reply, where);
+    } finally {
+      const meanwhile = requests.release(where.requestId, decided);
+      if (meanwhile) {
+        await this.deps.poster
+          .showClosed(where.requestId, meanwhile.where, meanwhile.outcome)
+          .catch((error: unknown) =>
+            this.deps.log.warn({ err: error, requestId: where.requestId }, 'could not show a closed approval request'),
+          );
+      }
+    }
   }
 
   private async askForReason(payload: BlockActionPayload, where: RequestMessage): Promise<void> {

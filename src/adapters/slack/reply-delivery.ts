@@ -50,8 +50,11 @@ export async function deliverReply(
     return;
   }
   const viaChat = async (m: SlackMessage, index: number): Promise<void> => {
-    if (index === 0 && target.replaceTs) await poster.update(target.channelId, target.replaceTs, m);
-    else await poster.postMessage(target.channelId, m);
+    let ts = target.replaceTs;
+    if (index === 0 && ts) await poster.update(target.channelId, ts, m);
+    else ts = await poster.postMessage(target.channelId, m);
+    // An approval request's message, remembered so that a decision made elsewhere can update it.
+    poster.rememberRequests(target.channelId, ts, m.blocks);
   };
   const viaResponseUrl = (m: SlackMessage): Promise<void> =>
     target.respond.send({ response_type: 'in_channel', text: m.text, blocks: m.blocks });

@@ -230,7 +230,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   const fetch: SlackFetch = observedFetch ?? ((url, init) => globalThis.fetch(url, init));
   const responseUrl = (url: string): ResponseUrl => new ResponseUrl(url, fetch, timeoutMs);
-  const poster = new SlackPoster(app.client);
+  const poster = new SlackPoster(app.client, clock);
   const identity = new SlackIdentity({
     client: app.client,
     rbac: options.rbac,

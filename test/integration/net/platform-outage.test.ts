@@ -147,7 +147,9 @@ describe('a chat platform that stops answering', () => {
     );
     expect(answer).toContain('Destroyed disk-1');
     expect(bed.h.state.executions).toBe(1);
+    // The Discord answer did not wait for Slack; the message to Slack gives up in the background.
     await bed.slackApi.waitForSwallowed('chat.postMessage');
+    await bed.h.runtime.settled();
     const log = bed.logLines.join('');
     expect(log).toContain('Slack is unreachable (Web API chat.postMessage): no answer within the timeout');
     expect(log).toContain('the message waits in the outbox');

@@ -33,6 +33,20 @@ function platform(): ChannelPoster & { up: boolean; posted: string[]; refuse?: b
 }
 
 describe('the outbox', () => {
+  it('passes the end of an approval on to the platform, so that its request message is updated', async () => {
+    const closed: string[] = [];
+    const inner: ChannelPoster = {
+      platform: 'slack',
+      async post() {},
+      async approvalClosed(id, outcome) {
+        closed.push(`${id}: ${outcome.title}`);
+      },
+    };
+    const outbox = new OutboxPoster(inner, { clock: new FakeClock(), log: captureLog().log });
+    await outbox.approvalClosed('K7M2Q9', reply('Destroyed disk-1'));
+    expect(closed).toEqual(['K7M2Q9: Destroyed disk-1']);
+  });
+
   it('given the platform is unreachable, when messages are posted, then they wait and go out in order once it is back', async () => {
     const inner = platform();
     const { log, lines } = captureLog();

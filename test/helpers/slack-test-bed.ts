@@ -8,7 +8,8 @@ import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 import { FakeResponseUrls } from './slack-fake-response-url.js';
 import { FakeSocketModeServer } from './slack-fake-socket-mode.js';
-import { FakeSlackWebApi } from './slack-fake-web-api.js';
+import { FakeSlackWebApi, type RecordedCall } from './slack-fake-web-api.js';
+import { buttonClick, slashCommand } from './slack-payload-builders.js';
 
 export interface SlackTestBedOptions {
   mode?: 'socket' | 'http';
@@ -124,4 +125,58 @@ export async function postSigned(
     body,
   });
   return { status: response.status, text: await response.text() };
+}
+
+export type Blocks = Array<Record<string, unknown>>;
+
+/** The blocks a recorded Web API call sent. */
+export function blocksOf(call: RecordedCall): Blocks {
+  return call.body.blocks as Blocks;
+}
+
+/** The action_ids of every button in some blocks. */
+export function actionIds(blocks: Blocks): string[] {
+  return blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
+}
+
+/** A posted approval request: its id, and the message's ts and blocks as Slack would echo them in a click. */
+export interface PostedRequest {
+  id: string;
+  ts: string;
+  blocks: Blocks;
+}
+
+/** Alice asks for the harness's /destroy in C0OPS; resolves with the request message the fake Web API received. */
+export async function requestDestroy(b: SlackTestBed, target = 'disk-1'): Promise<PostedRequest> {
+  await b.socket.send(
+    'slash_commands',
+    slashCommand({
+      command: '/destroy',
+      text: target,
+      user: 'UALICE',
+      responseUrl: b.responses.url(`destroy-${target}`),
+    }),
+  );
+  const posted = await b.api.waitFor('chat.postMessage', (c) => actionIds(blocksOf(c)).length > 0);
+  const id = (actionIds(blocksOf(posted))[0] ?? '').split(':')[1] ?? '';
+  return { id, ts: String(posted.answer.ts), blocks: blocksOf(posted) };
+}
+
+/** `user` clicks Approve or Deny on a posted request; the private answer, if any, goes to response_url `answerAs`. */
+export function clickButton(
+  b: SlackTestBed,
+  o: { decision: 'approve' | 'deny'; request: PostedRequest; user: string; answerAs: string },
+): ReturnType<FakeSocketModeServer['send']> {
+  return b.socket.send(
+    'interactive',
+    buttonClick({
+      actionId: `${o.decision}:${o.request.id}`,
+      user: o.user,
+      messageTs: o.request.ts,
+      blocks: o.request.blocks,
+      responseUrl: b.responses.url(o.answerAs),
+    }),
+  );
 }

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { people } from '../../helpers/runtime-harness.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
-import { buttonClick, slashCommand } from '../../helpers/slack-payload-builders.js';
-import { type SlackTestBed, startSlackTestBed } from '../../helpers/slack-test-bed.js';
-
-type Blocks = Array<Record<string, unknown>>;
+import {
+  actionIds,
+  blocksOf,
+  clickButton,
+  requestDestroy,
+  type SlackTestBed,
+  startSlackTestBed,
+} from '../../helpers/slack-test-bed.js';
 
 let bed: SlackTestBed | undefined;
 afterEach(async () => {
@@ -19,29 +23,13 @@ async function start(): Promise<SlackTestBed> {
   return bed;
 }
 
-const blocksOf = (call: RecordedCall): Blocks => call.body.blocks as Blocks;
-const actionIds = (blocks: Blocks): string[] =>
-  blocks
-    .filter((b) => b.type === 'actions')
-    .flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
-
-/** Alice asks for /destroy in C0OPS; resolves with the request message's id, ts and blocks. */
-async function requestDestroy(b: SlackTestBed, target = 'disk-1'): Promise<{ id: string; ts: string; blocks: Blocks }> {
-  await b.socket.send(
-    'slash_commands',
-    slashCommand({ command: '/destroy', text: target, user: 'UALICE', responseUrl: b.responses.url(target) }),
-  );
-  const posted = await b.api.waitFor('chat.postMessage', (c) => actionIds(blocksOf(c)).length > 0);
-  const id = (actionIds(blocksOf(posted))[0] ?? '').split(':')[1] ?? '';
-  return { id, ts: String(posted.answer.ts), blocks: blocksOf(posted) };
-}
-
 const terminal = { platform: 'terminal', id: 'tty' };
 
 describe('a Slack approval request decided other than by its buttons', () => {
   it('given a posted request, when someone types /approvals approve ID elsewhere, then the request message loses its buttons and shows the approval and outcome', async () => {
     const b = await start();
-    const { id, ts } = await requestDestroy(b);
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
     const reply = await b.h.runtime.dispatch({
       principal: people.admin,
       channel: terminal,
@@ -61,7 +49,8 @@ describe('a Slack approval request decided other than by its buttons', () => {
 
   it('given a posted request, when someone types /approvals deny ID REASON, then the request message shows the denial and its reason without buttons', async () => {
     const b = await start();
-    const { id, ts } = await requestDestroy(b);
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
     await b.h.runtime.dispatch({
       principal: people.admin,
       channel: terminal,
@@ -76,7 +65,8 @@ describe('a Slack approval request decided other than by its buttons', () => {
 
   it('given a posted request past its time, when the runtime sweeps expired requests, then the request message says it expired and loses its buttons', async () => {
     const b = await start();
-    const { id, ts } = await requestDestroy(b);
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
     b.h.clock.advance(31 * 60_000);
     await b.h.runtime.sweepExpired();
     const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
@@ -87,17 +77,9 @@ describe('a Slack approval request decided other than by its buttons', () => {
 
   it('given a posted request, when an operator clicks Approve, then the request message is updated exactly once', async () => {
     const b = await start();
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UBOB',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('bob'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { ts } = request;
+    await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob' });
     await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
     await b.adapter.stop();
     const updates = b.api.callsOf('chat.update').filter((c) => c.body.ts === ts);

@@ -4,7 +4,16 @@ import { type CommandDefinition, defineReadCommand } from '../../../src/core/com
 import { block } from '../../../src/core/reply.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
 import { buttonClick, denySubmission, slashCommand } from '../../helpers/slack-payload-builders.js';
-import { type SlackTestBed, type SlackTestBedOptions, startSlackTestBed } from '../../helpers/slack-test-bed.js';
+import {
+  actionIds,
+  type Blocks,
+  blocksOf,
+  clickButton,
+  requestDestroy,
+  type SlackTestBed,
+  type SlackTestBedOptions,
+  startSlackTestBed,
+} from '../../helpers/slack-test-bed.js';
 
 let bed: SlackTestBed | undefined;
 afterEach(async () => {
@@ -65,34 +74,6 @@ const crashCommand = defineReadCommand({
     throw new Error('boom');
   },
 });
-
-type Blocks = Array<Record<string, unknown>>;
-
-function blocksOf(call: RecordedCall): Blocks {
-  return call.body.blocks as Blocks;
-}
-
-function actionIds(blocks: Blocks): string[] {
-  return blocks
-    .filter((b) => b.type === 'actions')
-    .flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
-}
-
-/** Alice asks for /destroy; resolves with the request message as the fake Web API received it, and its id. */
-async function requestDestroy(b: SlackTestBed, target = 'disk-1'): Promise<{ id: string; ts: string; blocks: Blocks }> {
-  await b.socket.send(
-    'slash_commands',
-    slashCommand({
-      command: '/destroy',
-      text: target,
-      user: 'UALICE',
-      responseUrl: b.responses.url(`destroy-${target}`),
-    }),
-  );
-  const posted = await b.api.waitFor('chat.postMessage', (c) => actionIds(blocksOf(c)).length > 0);
-  const id = (actionIds(blocksOf(posted))[0] ?? '').split(':')[1] ?? '';
-  return { id, ts: String(posted.answer.ts), blocks: blocksOf(posted) };
-}
 
 describe('the Slack adapter in Socket Mode', () => {
   it('given /help, when Slack sends it, then it is acked at once and the Block Kit answer goes to response_url', async () => {
@@ -168,9 +149,9 @@ describe('the Slack adapter in Socket Mode', () => {
   it('given a destructive command, when an operator runs it, then a channel message with Approve and Deny buttons is posted', async () => {
     const b = await start();
     const { id, blocks } = await requestDestroy(b);
-    const request = b.api.callsOf('chat.postMessage')[0];
-    expect(request?.body.channel).toBe('C0OPS');
-    expect(request?.token).toBe('xoxb-test-bot-token');
+    const posted = b.api.callsOf('chat.postMessage')[0];
+    expect(posted?.body.channel).toBe('C0OPS');
+    expect(posted?.token).toBe('xoxb-test-bot-token');
     const actions = blocks.find((x) => x.type === 'actions');
     expect(actions).toMatchObject({
       block_id: `approval:${id}`,
@@ -194,15 +175,9 @@ describe('the Slack adapter in Socket Mode', () => {
 
   it('given a request, when another operator clicks Approve, then it runs once and the message loses its buttons and names the approver', async () => {
     const b = await start();
-    const { id, ts, blocks } = await requestDestroy(b);
-    const click = buttonClick({
-      actionId: `approve:${id}`,
-      user: 'UBOB',
-      messageTs: ts,
-      blocks,
-      responseUrl: b.responses.url('bob-click'),
-    });
-    expect(await b.socket.send('interactive', click)).toEqual({});
+    const request = await requestDestroy(b);
+    const { ts } = request;
+    expect(await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob-click' })).toEqual({});
     const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
     expect(update.body.channel).toBe('C0OPS');
     const updated = blocksOf(update);
@@ -214,16 +189,7 @@ describe('the Slack adapter in Socket Mode', () => {
     expect(b.h.state.executions).toBe(1);
 
     // A second click on a stale copy of the message runs nothing again.
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UBOB',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('bob-again'),
-      }),
-    );
+    await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob-again' });
     const [again] = await b.responses.waitFor('bob-again');
     expect(again?.body.response_type).toBe('ephemeral');
     expect(JSON.stringify(again?.body.blocks)).toContain('already approved');
@@ -232,17 +198,9 @@ describe('the Slack adapter in Socket Mode', () => {
 
   it('given a request, when the requester clicks Approve, then only they are told no and the buttons stay', async () => {
     const b = await start();
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UALICE',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('alice-click'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { id } = request;
+    await clickButton(b, { decision: 'approve', request, user: 'UALICE', answerAs: 'alice-click' });
     const [answer] = await b.responses.waitFor('alice-click');
     expect(answer?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(JSON.stringify(answer?.body.blocks)).toContain(`You requested ${id}; another person must approve it.`);
@@ -254,17 +212,9 @@ describe('the Slack adapter in Socket Mode', () => {
 
   it('given a request, when a viewer clicks Approve, then they are refused and the request stays pending', async () => {
     const b = await start();
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UVIEW',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('viewer-click'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { id } = request;
+    await clickButton(b, { decision: 'approve', request, user: 'UVIEW', answerAs: 'viewer-click' });
     const [answer] = await b.responses.waitFor('viewer-click');
     expect(JSON.stringify(answer?.body.blocks)).toContain(`Approving ${id} needs the operator role`);
     expect((await b.h.store.getApproval(id))?.status).toBe('pending');
@@ -272,17 +222,9 @@ describe('the Slack adapter in Socket Mode', () => {
 
   it('given a request, when an operator clicks Deny and gives a reason, then the reason is recorded and the message shows the denial', async () => {
     const b = await start();
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `deny:${id}`,
-        user: 'UBOB',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('bob-deny'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
+    await clickButton(b, { decision: 'deny', request, user: 'UBOB', answerAs: 'bob-deny' });
     const opened = await b.api.waitFor('views.open');
     expect(opened.body.trigger_id).toBe('trigger-click-UBOB');
     const view = opened.body.view as { callback_id: string; private_metadata: string; blocks: Blocks };
@@ -316,17 +258,9 @@ describe('the Slack adapter in Socket Mode', () => {
         approvals: { destroy: { approvals: 2, approverRole: 'operator', ttl: '30m' } },
       },
     });
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UBOB',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('bob'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
+    await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob' });
     const noted = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
     expect(actionIds(blocksOf(noted))).toEqual([`approve:${id}`, `deny:${id}`]);
     expect(JSON.stringify(blocksOf(noted))).toContain(':ballot_box_with_check: Approved by <@UBOB>');
@@ -461,17 +395,9 @@ describe('the Slack adapter in Socket Mode', () => {
       harness: { extraOperators: ['slack-group:S0OPS'] },
       userGroups: [{ id: 'S0OPS', handle: 'ops', users: ['UCAROL'] }],
     });
-    const { id, ts, blocks } = await requestDestroy(b);
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UCAROL',
-        messageTs: ts,
-        blocks,
-        responseUrl: b.responses.url('carol'),
-      }),
-    );
+    const request = await requestDestroy(b);
+    const { id, ts } = request;
+    await clickButton(b, { decision: 'approve', request, user: 'UCAROL', answerAs: 'carol' });
     const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
     expect(JSON.stringify(blocksOf(update))).toContain('Approved by <@UCAROL>');
     expect(b.h.state.executions).toBe(1);

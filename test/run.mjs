@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The project's one test command (`npm test`): format and import order (Biome; `npm run format` fixes them), type-check
-// and build (the CLI tests run the built bot), run vitest, then print the plain closing line CI reads:
+// and build (the CLI tests run the built bot), type-check the tests, run vitest, then print the plain closing line CI reads:
 // "vitest: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,9 @@ if (lint.status !== 0) {
   process.exit(1);
 }
 const build = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { stdio: 'inherit' });
-if (build.status !== 0) {
+// The tests are type-checked too (vitest only strips types), with unused names reported.
+const checked = build.status === 0 ? spawnSync(bin('tsc'), ['-p', 'test/tsconfig.json'], { stdio: 'inherit' }) : build;
+if (checked.status !== 0) {
   console.log('vitest: 0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }

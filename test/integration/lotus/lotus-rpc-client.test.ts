@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { FakeClock } from '../../../src/core/clock.js';
-import { OpsError } from '../../../src/core/errors.js';
 import { parseApiInfo } from '../../../src/lotus/api-info.js';
 import { countRuns } from '../../../src/lotus/bitfield.js';
 import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
 import { RpcClient, type RpcClientOptions } from '../../../src/lotus/rpc-client.js';
 import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
+import { opsFailure } from '../../helpers/ops-failure.js';
 
 let sim: SimulatedCluster;
 const noSleep = { sleep: async () => {} };
@@ -32,15 +32,6 @@ const fullApi = (apiInfo: string, options: Partial<RpcClientOptions> = {}) =>
 const minerApi = (apiInfo: string, options: Partial<RpcClientOptions> = {}) =>
   MinerApi.fromApiInfo(apiInfo, { ...noSleep, ...options });
 
-async function failure(promise: Promise<unknown>): Promise<OpsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OpsError);
-  return error as OpsError;
-}
-
 describe('given a reachable node', () => {
   test('when the bot reads the head, then it gets a validated tipset whose timestamp matches its height', async () => {
     const head = await fullApi(sim.apiInfo('daemon-internal')).chainHead();
@@ -56,14 +47,14 @@ describe('given a reachable node', () => {
 
   test('when a token of another node is used, then it fails as unauthorized with the command to make one', async () => {
     const foreign = `${sim.node('daemon-public').tokens.admin}:${sim.node('daemon-internal').multiaddr}`;
-    const error = await failure(fullApi(foreign).chainHead());
+    const error = await opsFailure(fullApi(foreign).chainHead());
     expect(error.code).toBe('LOTUS_UNAUTHORIZED');
     expect(error.hint).toContain('lotus auth create-token --perm read');
     expect(error.message).not.toContain(sim.node('daemon-public').tokens.admin);
   });
 
   test('when a read token calls WorkerStats, then the error names the admin permission and the miner CLI', async () => {
-    const error = await failure(minerApi(sim.apiInfo('seal-miner', 'read')).workerStats());
+    const error = await opsFailure(minerApi(sim.apiInfo('seal-miner', 'read')).workerStats());
     expect(error.code).toBe('LOTUS_PERMISSION');
     expect(error.params).toMatchObject({ method: 'WorkerStats', perm: 'admin', cli: 'lotus-miner' });
     expect(error.hint).toContain('lotus-miner auth create-token --perm admin');
@@ -76,7 +67,7 @@ describe('given a reachable node', () => {
 
   test('when the node does not know a method, then the error says its lotus version differs', async () => {
     const rpc = new RpcClient({ endpoints: parseApiInfo(sim.apiInfo('seal-miner'), 'miner'), api: 'miner' });
-    const error = await failure(rpc.call('SectorsFrobnicate', [], z.unknown()));
+    const error = await opsFailure(rpc.call('SectorsFrobnicate', [], z.unknown()));
     expect(error.code).toBe('LOTUS_METHOD_UNKNOWN');
     expect(error.message).toContain('Filecoin.SectorsFrobnicate');
   });
@@ -84,14 +75,14 @@ describe('given a reachable node', () => {
   test('when lotus returns a multi-line error, then only its first line is shown', async () => {
     const message = 'loading state: bad root\n  github.com/x/y.go:12\n  more';
     sim.controls.failMethod('daemon-internal', 'StateMinerPower', message);
-    const error = await failure(fullApi(sim.apiInfo('daemon-internal')).stateMinerPower(sim.actor));
+    const error = await opsFailure(fullApi(sim.apiInfo('daemon-internal')).stateMinerPower(sim.actor));
     expect(error.code).toBe('LOTUS_ERROR');
     expect(error.params.detail).toBe('loading state: bad root');
   });
 
   test('when the endpoint is a miner but the path the full node one, then the error points at the path', async () => {
     const wrongPath = fullApi(sim.apiInfo('seal-miner'));
-    const error = await failure(wrongPath.chainHead());
+    const error = await opsFailure(wrongPath.chainHead());
     expect(error.code).toBe('LOTUS_BAD_RESPONSE');
     expect(error.message).toContain('/rpc/v0');
   });
@@ -100,14 +91,14 @@ describe('given a reachable node', () => {
 describe('given a node that answers badly', () => {
   test('when the body is not JSON, then the call fails as a bad response with the HTTP status', async () => {
     sim.controls.rawResponses('daemon-internal', { status: 200, body: '{"jsonrpc":"2.0","id":1,"resu' });
-    const error = await failure(fullApi(sim.apiInfo('daemon-internal')).chainHead());
+    const error = await opsFailure(fullApi(sim.apiInfo('daemon-internal')).chainHead());
     expect(error.code).toBe('LOTUS_BAD_RESPONSE');
     expect(error.message).toContain('not JSON');
   });
 
   test('when a result has a field of the wrong type, then the error names the method and the field path', async () => {
     sim.controls.overrideResult('daemon-internal', 'StateMinerSectorCount', { Live: '12', Active: 12, Faulty: 0 });
-    const error = await failure(fullApi(sim.apiInfo('daemon-internal')).stateMinerSectorCount(sim.actor));
+    const error = await opsFailure(fullApi(sim.apiInfo('daemon-internal')).stateMinerSectorCount(sim.actor));
     expect(error.code).toBe('LOTUS_BAD_RESPONSE');
     expect(error.params.method).toBe('StateMinerSectorCount');
     expect(error.params.detail).toMatch(/^field result\.Live: /);
@@ -115,7 +106,7 @@ describe('given a node that answers badly', () => {
 
   test('when a bitfield has a zero-length run after the start, then it is rejected as lotus would', async () => {
     sim.controls.overrideResult('daemon-internal', 'StateMinerFaults', [3, 0, 2]);
-    const error = await failure(fullApi(sim.apiInfo('daemon-internal')).stateMinerFaults(sim.actor));
+    const error = await opsFailure(fullApi(sim.apiInfo('daemon-internal')).stateMinerFaults(sim.actor));
     expect(error.code).toBe('LOTUS_BAD_RESPONSE');
   });
 
@@ -128,7 +119,7 @@ describe('given a node that answers badly', () => {
 
   test('when the node takes longer than the timeout, then the call fails with a timeout naming the call', async () => {
     sim.controls.setLatency(10_000, 'daemon-internal');
-    const error = await failure(fullApi(sim.apiInfo('daemon-internal'), { timeoutMs: 50, retries: 0 }).chainHead());
+    const error = await opsFailure(fullApi(sim.apiInfo('daemon-internal'), { timeoutMs: 50, retries: 0 }).chainHead());
     expect(error.code).toBe('LOTUS_TIMEOUT');
     expect(error.params).toMatchObject({ method: 'ChainHead', ms: 50 });
   });
@@ -138,7 +129,7 @@ describe('given a node that is down', () => {
   test('when the bot calls it, then the error is unreachable with host:port and never the token', async () => {
     await sim.controls.stopNode('window-post-miner');
     const node = sim.node('window-post-miner');
-    const error = await failure(minerApi(node.apiInfo, { retries: 1 }).actorAddress());
+    const error = await opsFailure(minerApi(node.apiInfo, { retries: 1 }).actorAddress());
     expect(error.code).toBe('LOTUS_UNREACHABLE');
     expect(error.message).toContain(`127.0.0.1:${node.port}`);
     expect(error.message).toContain('connection refused');
@@ -159,7 +150,7 @@ describe('given a node that is down', () => {
     const delays: number[] = [];
     const sleep = async (ms: number) => void delays.push(ms);
     const api = minerApi(sim.apiInfo('seal-miner'), { retries: 2, backoffMs: 100, sleep });
-    const error = await failure(api.sectorsSummary());
+    const error = await opsFailure(api.sectorsSummary());
     expect(error.code).toBe('LOTUS_UNREACHABLE');
     expect(sim.controls.requestCounts('seal-miner')).toEqual({ SectorsSummary: 3 });
     expect(delays).toEqual([100, 200]);
@@ -169,7 +160,7 @@ describe('given a node that is down', () => {
     const api = minerApi(sim.apiInfo('seal-miner'), { retries: 5 });
     const before = (await api.sectorsSummary()).Packing ?? 0;
     sim.controls.dropResponses('seal-miner', true);
-    const error = await failure(api.pledgeSector());
+    const error = await opsFailure(api.pledgeSector());
     sim.controls.dropResponses('seal-miner', false);
     expect(error.code).toBe('LOTUS_UNREACHABLE');
     expect(sim.controls.requestCounts('seal-miner').PledgeSector).toBe(1);

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
-import { OpsError } from '../../../src/core/errors.js';
 import { countRuns } from '../../../src/lotus/bitfield.js';
 import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { MinerApi } from '../../../src/lotus/miner-api.js';
 import { type SimulatedCluster, startSimulator } from '../../../src/simulator/index.js';
+import { opsFailure } from '../../helpers/ops-failure.js';
 
 const MINUTE = 60_000;
 const EPOCH = 30_000;
@@ -25,15 +25,6 @@ async function start(scenario = 'small'): Promise<void> {
 beforeEach(() => start());
 afterEach(() => sim.close());
 
-async function failure(promise: Promise<unknown>): Promise<OpsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OpsError);
-  return error as OpsError;
-}
-
 describe('the chain', () => {
   test('the head height follows the clock: one epoch every 30 s since mainnet genesis', async () => {
     const before = await daemon.chainHead();
@@ -49,11 +40,11 @@ describe('the chain', () => {
     clock.advance(10 * EPOCH);
     expect((await daemon.stateMinerProvingDeadline(sim.actor, head.Cids)).CurrentEpoch).toBe(head.Height);
     const unknown = [{ '/': 'bafy2bzaceunknownunknownunknownunknownunknownunknownunknownunk' }];
-    expect((await failure(daemon.stateMinerInfo(sim.actor, unknown))).params.detail).toMatch(/^loading tipset/);
+    expect((await opsFailure(daemon.stateMinerInfo(sim.actor, unknown))).params.detail).toMatch(/^loading tipset/);
   });
 
   test('an unknown miner address is ActorNotFound (code 10)', async () => {
-    const error = await failure(daemon.stateMinerInfo('f09999999'));
+    const error = await opsFailure(daemon.stateMinerInfo('f09999999'));
     expect(error.params.rpcCode).toBe(10);
   });
 });
@@ -136,14 +127,14 @@ describe('the daemons', () => {
   test('a stopped miner refuses connections until started again', async () => {
     await sim.controls.stopNode('window-post-miner');
     const api = MinerApi.fromApiInfo(sim.apiInfo('window-post-miner'), { retries: 0 });
-    expect((await failure(api.actorAddress())).code).toBe('LOTUS_UNREACHABLE');
+    expect((await opsFailure(api.actorAddress())).code).toBe('LOTUS_UNREACHABLE');
     await sim.controls.startNode('window-post-miner');
     await expect(api.actorAddress()).resolves.toBe(sim.actor);
   });
 
   test('an injected method error is returned as lotus returns errors', async () => {
     sim.controls.failMethod('*', 'NetPeers', 'network is down');
-    expect((await failure(daemon.netPeers())).params.detail).toBe('network is down');
+    expect((await opsFailure(daemon.netPeers())).params.detail).toBe('network is down');
   });
 });
 
@@ -178,13 +169,13 @@ describe('pledging and sealing', () => {
       .filter(([state]) => state !== 'Proving')
       .reduce((n, [, count]) => n + count, 0);
     sim.controls.setMaxSealingSectors('seal-miner', sealing);
-    const error = await failure(seal.pledgeSector());
+    const error = await opsFailure(seal.pledgeSector());
     expect(error.params.detail).toBe(`too many sectors sealing (curSealing: ${sealing}, max: ${sealing})`);
   });
 
   test('with the sector counter down, pledging fails and the counter refuses TCP connections', async () => {
     await sim.controls.stopSectorCounter();
-    expect((await failure(seal.pledgeSector())).params.detail).toMatch(/^getting sector number: /);
+    expect((await opsFailure(seal.pledgeSector())).params.detail).toMatch(/^getting sector number: /);
     await sim.controls.startSectorCounter();
     await expect(seal.pledgeSector()).resolves.toMatchObject({ Miner: 1000 });
   });

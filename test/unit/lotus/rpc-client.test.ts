@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { OpsError } from '../../../src/core/errors.js';
 import type { LotusEndpoint } from '../../../src/lotus/api-info.js';
 import { RpcClient } from '../../../src/lotus/rpc-client.js';
+import { opsFailure } from '../../helpers/ops-failure.js';
 
 type Answer = { status: number; body: string } | Error;
 
@@ -36,15 +36,6 @@ function client(script: Record<string, Answer[]>, endpoints = [a], retries = 2) 
   return { rpc, sent, delays };
 }
 
-async function failure(promise: Promise<unknown>): Promise<OpsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OpsError);
-  return error as OpsError;
-}
-
 describe('the JSON-RPC envelope', () => {
   test('a call is a positional JSON-RPC 2.0 request in the Filecoin namespace with a bearer token', async () => {
     const { rpc, sent } = client({ [a.url]: [ok(1, 7)] });
@@ -68,7 +59,7 @@ describe('the JSON-RPC envelope', () => {
     const message = "wrong param count (method 'Filecoin.X'): 1 != 2";
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32602, message } });
     const { rpc, sent } = client({ [a.url]: [{ status: 500, body }] });
-    const error = await failure(rpc.call('X', [1], z.unknown()));
+    const error = await opsFailure(rpc.call('X', [1], z.unknown()));
     expect(error.code).toBe('LOTUS_ERROR');
     expect(error.params.rpcCode).toBe(-32602);
     expect(sent).toHaveLength(1);
@@ -76,12 +67,12 @@ describe('the JSON-RPC envelope', () => {
 
   test('a reply to another id is refused', async () => {
     const { rpc } = client({ [a.url]: [ok(99, 1)] });
-    expect((await failure(rpc.call('ChainHead', [], z.unknown()))).params.detail).toContain('does not match');
+    expect((await opsFailure(rpc.call('ChainHead', [], z.unknown()))).params.detail).toContain('does not match');
   });
 
   test('HTTP 401 with an empty body is an unauthorized token, with the permission the method needs', async () => {
     const { rpc } = client({ [a.url]: [{ status: 401, body: '' }] });
-    const error = await failure(rpc.call('StateMinerInfo', ['f01000', []], z.unknown()));
+    const error = await opsFailure(rpc.call('StateMinerInfo', ['f01000', []], z.unknown()));
     expect(error.code).toBe('LOTUS_UNAUTHORIZED');
     expect(error.params).toEqual({ endpoint: 'a:1234', cli: 'lotus', perm: 'read' });
     expect(`${error.message} ${error.hint}`).not.toContain('secret-token-a');
@@ -90,7 +81,7 @@ describe('the JSON-RPC envelope', () => {
   test('the 401 hint asks for the permission the configured token should have, when it is known', async () => {
     const { fetch } = scriptedFetch({ [a.url]: [{ status: 401, body: '' }] });
     const rpc = new RpcClient({ endpoints: [a], api: 'miner', fetch, tokenPermission: 'admin' });
-    const error = await failure(rpc.call('ActorAddress', [], z.unknown()));
+    const error = await opsFailure(rpc.call('ActorAddress', [], z.unknown()));
     expect(error.hint).toContain('lotus-miner auth create-token --perm admin');
   });
 });
@@ -106,7 +97,7 @@ describe('retries and fail-over', () => {
 
   test('a write whose connection was reset after sending is not retried nor sent elsewhere', async () => {
     const { rpc, sent } = client({ [a.url]: [networkError('ECONNRESET')], [b.url]: [ok(1, {})] }, [a, b]);
-    const error = await failure(rpc.call('PledgeSector', [], z.unknown(), { write: true }));
+    const error = await opsFailure(rpc.call('PledgeSector', [], z.unknown(), { write: true }));
     expect(error.code).toBe('LOTUS_UNREACHABLE');
     expect(error.params.detail).toBe('connection reset');
     expect(sent.map((s) => s.url)).toEqual([a.url]);
@@ -122,7 +113,7 @@ describe('retries and fail-over', () => {
   test('when every endpoint fails, the error lists what happened at each', async () => {
     const script = { [a.url]: [networkError('ECONNREFUSED')], [b.url]: [networkError('ENOTFOUND')] };
     const { rpc } = client(script, [a, b], 0);
-    const error = await failure(rpc.call('ChainHead', [], z.unknown()));
+    const error = await opsFailure(rpc.call('ChainHead', [], z.unknown()));
     expect(error.params.endpoint).toBe('a:1234, b:1234');
     expect(error.params.detail).toBe(
       'a:1234: connection refused (nothing listens on that port); b:1234: host name not found',
@@ -164,7 +155,7 @@ describe('batches', () => {
   test('a batch lotus cannot parse answers one error object, which fails the whole batch', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
     const { rpc } = client({ [a.url]: [{ status: 500, body }] });
-    const error = await failure(rpc.batch([rpc.request('A', [], z.unknown()), rpc.request('A', [], z.unknown())]));
+    const error = await opsFailure(rpc.batch([rpc.request('A', [], z.unknown()), rpc.request('A', [], z.unknown())]));
     expect(error.code).toBe('LOTUS_ERROR');
     expect(error.params.method).toBe('2 × A');
   });
@@ -172,7 +163,7 @@ describe('batches', () => {
   test('a batch holding a write is never retried', async () => {
     const { rpc, sent } = client({ [a.url]: [{ status: 503, body: '' }] });
     const requests = [rpc.request('ActorAddress', [], z.string()), rpc.request('PledgeSector', [], z.unknown(), true)];
-    const error = await failure(rpc.batch(requests));
+    const error = await opsFailure(rpc.batch(requests));
     expect(error.code).toBe('LOTUS_UNREACHABLE');
     expect(sent).toHaveLength(1);
   });

@@ -16,18 +16,23 @@ function check(reply: Reply, label: string) {
   return undefined;
 }
 
+/** Adds a host reached over the test sshd, and the bot's key to reach it. */
+function addSshHost(config: Config, name: string, workers: Config['cluster']['hosts'][number]['workers'] = []): void {
+  config.ssh.privateKeyPath = sshd.clientKeyPath;
+  config.cluster.hosts.push({
+    name,
+    address: sshd.address,
+    port: sshd.port,
+    user: sshd.user,
+    hostKey: sshd.hostKeyFingerprint,
+    workers,
+  });
+}
+
 /** The demo cluster with the seal-miner and the sector counter on one host reached over the real sshd. */
 function withHost(repo: string) {
   return (config: Config) => {
-    config.ssh.privateKeyPath = sshd.clientKeyPath;
-    config.cluster.hosts.push({
-      name: 'miner-host',
-      address: sshd.address,
-      port: sshd.port,
-      user: sshd.user,
-      hostKey: sshd.hostKeyFingerprint,
-      workers: [],
-    });
+    addSshHost(config, 'miner-host');
     const [counter, , seal] = config.cluster.miners;
     Object.assign(counter as object, { host: 'miner-host', repoPath: repo });
     Object.assign(seal as object, { host: 'miner-host', forkCommands: true });
@@ -138,17 +143,8 @@ describeWithSshd('/pledge reads myscheduler.json where the miner does not report
   }
 
   /** sealer-03 runs an upstream worker build: its WorkerStats has no AddPieceMax; its file on the host does. */
-  const onSealer03 = (repo: string) => (config: Config) => {
-    config.ssh.privateKeyPath = sshd.clientKeyPath;
-    config.cluster.hosts.push({
-      name: 'sealer-03',
-      address: sshd.address,
-      port: sshd.port,
-      user: sshd.user,
-      hostKey: sshd.hostKeyFingerprint,
-      workers: [{ name: 'sealer-03-a', kind: 'AP+PC1', repoPath: repo }],
-    });
-  };
+  const onSealer03 = (repo: string) => (config: Config) =>
+    addSshHost(config, 'sealer-03', [{ name: 'sealer-03-a', kind: 'AP+PC1', repoPath: repo }]);
 
   it("given AddPieceMax 4 in sealer-03's file, then fill counts its four free AP slots", async () => {
     s = await startSimApp({

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/adapters/terminal/render.js';
+import { buildDeadlinesReport } from '../../../src/cluster/deadlines-report.js';
 import { deadlineInfoAt } from '../../../src/lotus/deadline-math.js';
+import { FullNodeApi } from '../../../src/lotus/full-node-api.js';
 import { namedScenario } from '../../../src/simulator/scenario.js';
 import { textOf } from '../../helpers/runtime-harness.js';
 import { NOON, type SimApp, startSimApp } from '../../helpers/sim-app.js';
@@ -53,6 +55,23 @@ describe('/deadlines on the simulated cluster', () => {
       StateMinerDeadlines: 1,
       StateMinerPartitions: 48,
     });
+  });
+
+  it('sends the 50 state reads in one HTTP batch, every one at the key of the head it read first', async () => {
+    s = await startSimApp({ scenario: 'small' });
+    const api = FullNodeApi.fromApiInfo(s.sim.apiInfo('daemon-internal', 'read'));
+    const sent: unknown[][] = [];
+    const batch = api.rpc.batch.bind(api.rpc);
+    api.rpc.batch = ((requests: Array<{ params: readonly unknown[] }>, options?: object) => {
+      for (const r of requests) sent.push([...r.params]);
+      return batch(requests as never, options);
+    }) as typeof api.rpc.batch;
+    const report = await buildDeadlinesReport(api, s.sim.actor, s.clock.now());
+    expect(api.rpc.counters()).toMatchObject({ requests: 2, batches: 1 });
+    expect(sent).toHaveLength(50);
+    const head = await api.chainHead();
+    expect(report.epoch).toBe(head.Height);
+    for (const params of sent) expect(params[params.length - 1]).toEqual(head.Cids);
   });
 
   it('given a deadline that just opened, then nothing is proven yet and that is not an alarm', async () => {

@@ -98,7 +98,7 @@ network:
     slackSocketLinks: 1,
     tuning: {
       slack: {
-        socketPingTimeoutMs: 20,
+        socketPingTimeoutMs: 2_000,
         linkRetryConfig: { forever: true, factor: 1.5, minTimeout: 20, maxTimeout: 100 },
       },
     },

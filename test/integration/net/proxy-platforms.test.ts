@@ -153,7 +153,7 @@ describe('Slack through a CONNECT proxy', () => {
         transport: transportVia(p.url()),
         health: health.reporter('slack'),
         socketLinks: 2,
-        socketPingTimeoutMs: 20,
+        socketPingTimeoutMs: 2_000,
         linkRetryConfig: { forever: true, factor: 1.5, minTimeout: 20, maxTimeout: 100 },
       },
     });

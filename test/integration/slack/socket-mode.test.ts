@@ -407,7 +407,7 @@ describe('the Slack adapter in Socket Mode', () => {
   });
 
   it('given Slack recycles the link, when it asks for a refresh, then the adapter reconnects, logs the gap and takes commands again', async () => {
-    const b = await start({ adapter: { socketPingTimeoutMs: 20 } });
+    const b = await start({ adapter: { socketPingTimeoutMs: 2_000 } });
     expect(b.adapter.connection()).toMatchObject({ state: 'connected', reconnects: 0 });
     b.socket.requestRefresh();
     await b.socket.waitForConnections(2);

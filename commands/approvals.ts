@@ -21,13 +21,22 @@ export default defineGroup({
     }),
     defineReadCommand({
       name: 'approve',
-      description: "Approve someone else's request",
-      options: [{ name: 'id', type: 'string', description: 'Approval request id', required: true, positional: true }],
-      args: z.strictObject({ id: approvalId }),
-      // Whether this person may approve depends on the request's own approver role; the runtime checks that.
+      description: "Approve someone else's request (with a reason, where its policy asks for one)",
+      options: [
+        { name: 'id', type: 'string', description: 'Approval request id', required: true, positional: true },
+        {
+          name: 'reason',
+          type: 'string',
+          description: 'Why you approve it (kept in the audit trail)',
+          positional: true,
+          rest: true,
+        },
+      ],
+      args: z.strictObject({ id: approvalId, reason: z.string().max(500).optional() }),
+      // Whether this person may approve depends on the request's own approver role; the gate checks that.
       role: 'viewer',
       destructive: false,
-      run: (ctx, args) => ctx.runtime.vote(ctx, args.id, 'approve'),
+      run: (ctx, args) => ctx.runtime.vote(ctx, args.id, 'approve', args.reason),
     }),
     defineReadCommand({
       name: 'deny',

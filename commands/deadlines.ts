@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ClusterServices } from '../src/cluster/cluster-services.js';
+import { defineReadCommand } from '../src/cluster/command-kit.js';
 import { deadlinesReply } from '../src/cluster/deadlines-reply.js';
 import { buildDeadlinesReport } from '../src/cluster/deadlines-report.js';
 import { recallFaults, rememberFaults } from '../src/cluster/fault-memory.js';
-import { defineReadCommand } from '../src/core/command.js';
 
 export default defineReadCommand({
   name: 'deadlines',

@@ -1,50 +1,84 @@
 import { z } from 'zod';
-import { defineReadCommand } from '../src/core/command.js';
+import { defineReadCommand, type JobStatus } from '../src/core/command.js';
 import { formatDuration, relativeTime } from '../src/core/duration.js';
-import { block, type Reply } from '../src/core/reply.js';
-import { type PlatformHealth, platformName } from '../src/net/connection-health.js';
+import type { PlatformHealth } from '../src/core/platform-health.js';
+import { type Block, block, type Reply } from '../src/core/reply.js';
+import { platformName } from '../src/net/connection-health.js';
 
 export default defineReadCommand({
   name: 'health',
-  description: 'How the bot reaches Slack and Discord: connected, reconnecting or down, since when, reconnects',
+  description: 'How the bot reaches Slack and Discord, and how its background jobs ran',
   options: [],
   args: z.object({}),
   role: 'viewer',
   destructive: false,
   async run(ctx) {
-    const platforms = ctx.health?.platforms() ?? [];
-    if (platforms.length === 0) {
-      return {
-        title: 'Chat platform health',
-        severity: 'info',
-        blocks: [block.text('No Slack or Discord adapter runs in this process (exec, or the terminal alone).')],
-      };
-    }
     const now = ctx.clock.now();
-    const worst = platforms.some((p) => p.state === 'down')
+    const platforms = ctx.health?.platforms() ?? [];
+    const jobs = await ctx.runtime.listJobs();
+    const platformSeverity = platforms.some((p) => p.state === 'down')
       ? 'error'
       : platforms.some((p) => p.state === 'reconnecting')
         ? 'warning'
         : 'success';
+    const jobsFailing = jobs.some((j) => j.lastOutcome !== null && j.lastOutcome !== 'ok');
+    const severity =
+      platformSeverity === 'error' ? 'error' : platformSeverity === 'warning' || jobsFailing ? 'warning' : 'success';
     const notes = platforms.flatMap((p) => notesOf(p, now));
+    const blocks: Block[] =
+      platforms.length === 0
+        ? [block.text('No Slack or Discord adapter runs in this process (exec, or the terminal alone).')]
+        : [
+            block.table(
+              ['platform', 'state', 'since', { header: 'reconnects (24 h)', align: 'right' }],
+              platforms.map((p) => [
+                platformName(p.platform),
+                p.state,
+                `${utc(p.since)} (${relativeTime(p.since, now)})`,
+                String(p.reconnects24h),
+              ]),
+            ),
+            ...(notes.length > 0 ? [block.list(notes)] : []),
+          ];
     return {
-      title: 'Chat platform health',
-      severity: worst,
-      blocks: [
-        block.table(
-          ['platform', 'state', 'since', { header: 'reconnects (24 h)', align: 'right' }],
-          platforms.map((p) => [
-            platformName(p.platform),
-            p.state,
-            `${utc(p.since)} (${relativeTime(p.since, now)})`,
-            String(p.reconnects24h),
-          ]),
-        ),
-        ...(notes.length > 0 ? [block.list(notes)] : []),
-      ],
+      title: 'Bot health',
+      severity: platforms.length === 0 && !jobsFailing ? 'info' : severity,
+      blocks: [...blocks, ...jobBlocks(jobs, now)],
     } satisfies Reply;
   },
 });
+
+function jobBlocks(jobs: JobStatus[], now: number): Block[] {
+  if (jobs.length === 0) return [block.text('No background jobs run in this process.')];
+  const ran = jobs.filter((j) => j.lastStartedAt !== null);
+  const errors = jobs
+    .filter((j) => j.lastOutcome !== null && j.lastOutcome !== 'ok')
+    .map((j) => `${j.name}: last run ${j.lastOutcome}${j.lastError ? `: ${j.lastError}` : ''}`);
+  return [
+    block.table(
+      [
+        'job',
+        'every',
+        'last run',
+        { header: 'took', align: 'right' },
+        'outcome',
+        { header: 'runs', align: 'right' },
+        { header: 'failed', align: 'right' },
+      ],
+      jobs.map((j) => [
+        j.name,
+        formatMs(j.everyMs),
+        j.lastStartedAt === null ? 'never' : relativeTime(j.lastStartedAt, now),
+        j.lastDurationMs === null ? '' : formatMs(j.lastDurationMs),
+        j.runningIn ? 'running' : (j.lastOutcome ?? ''),
+        String(j.runs),
+        String(j.failures),
+      ]),
+      ran.length === 0 ? 'Background jobs (none has run yet)' : 'Background jobs',
+    ),
+    ...(errors.length > 0 ? [block.list(errors)] : []),
+  ];
+}
 
 function notesOf(p: PlatformHealth, now: number): string[] {
   const name = platformName(p.platform);

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
 import { executePledge } from '../src/cluster/pledge/pledge-executor.js';
 import { type PledgePlanData, planPledge } from '../src/cluster/pledge/pledge-planner.js';
 import { pledgePlanReply, scheduleStartedReply } from '../src/cluster/pledge/pledge-reply.js';
 import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-scheduler.js';
 import { pledgeStatus, stopSchedules } from '../src/cluster/pledge/pledge-status.js';
-import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/core/command.js';
 import { parseDuration } from '../src/core/duration.js';
+import { block } from '../src/core/reply.js';
 
 /** More than this in one request is almost certainly a typo; a real bulk pledge is a schedule or several requests. */
 const MAX_SECTORS = 1000;
@@ -15,6 +16,18 @@ const count = z
   .int({ error: `count must be a whole number from 1 to ${MAX_SECTORS}` })
   .min(1, { error: `count must be at least 1` })
   .max(MAX_SECTORS, { error: `count may be at most ${MAX_SECTORS} in one request` });
+
+/** A stored plan, as execute may trust it: a plan from an older bot or an edited row is refused, never run. */
+const planSchema: z.ZodType<PledgePlanData> = z.strictObject({
+  miner: z.string().min(1),
+  actor: z.string().regex(/^[ft]0\d+$/),
+  mode: z.enum(['single', 'per-worker', 'fill']),
+  sectors: z.number().int().min(0).max(MAX_SECTORS),
+  via: z.enum(['api', 'fork-command']),
+  forkCommand: z.enum(['mypledgeonce', 'mypledge']).optional(),
+  host: z.string().min(1).optional(),
+  everyMs: z.number().int().min(60_000).optional(),
+});
 
 export default defineGroup({
   name: 'pledge',
@@ -70,10 +83,22 @@ export default defineGroup({
       role: 'operator',
       destructive: true,
       approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
+      planSchema,
       async plan(ctx, args) {
         const plan = await planPledge(ctx.cluster, args);
         const data = args.every === undefined ? plan.data : { ...plan.data, everyMs: args.every };
         return { reply: pledgePlanReply({ ...plan, data }), data, ...(plan.blocked ? { blocked: plan.blocked } : {}) };
+      },
+      describeProgress(entries) {
+        const sectors = entries.flatMap((e) =>
+          Array.isArray(e.data.sectors) ? e.data.sectors.filter((n): n is number => typeof n === 'number') : [],
+        );
+        return [
+          block.fields([
+            { label: 'Sectors pledged before it stopped', value: sectors.length ? sectors.join(', ') : 'none' },
+          ]),
+          block.text('They seal on as usual; /pledge status shows the state of each.'),
+        ];
       },
       async execute(ctx, plan) {
         if (plan.data.everyMs === undefined) return executePledge(ctx, plan.data);

@@ -1,28 +1,36 @@
+import type { ClusterServices } from './cluster/cluster-services.js';
 import { createClusterServices } from './cluster/create-cluster-services.js';
 import { PledgeScheduler } from './cluster/pledge/pledge-scheduler.js';
 import type { Config } from './config/schema.js';
-import { ChannelPosters } from './core/channel-poster.js';
+import type { ChannelPosters } from './core/channel-poster.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { CommandDefinition } from './core/command.js';
+import { parseDuration } from './core/duration.js';
+import type { JobRegistry } from './core/jobs/job-registry.js';
+import { createKernel } from './core/kernel.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
-import { Runtime } from './core/runtime.js';
-import type { HealthView } from './net/connection-health.js';
+import type { HealthView } from './core/platform-health.js';
+import { processOwner } from './core/process-owner.js';
+import type { Runtime } from './core/runtime.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { Store } from './store/store.js';
+import type { ExecutionOwner, Store } from './store/store.js';
 
 export interface App {
   config: Config;
-  runtime: Runtime;
+  runtime: Runtime<ClusterServices>;
   store: Store;
   posters: ChannelPosters;
+  /** The background jobs; they run only after `startBackgroundWork`. Tests tick them by hand on a fake clock. */
+  jobs: JobRegistry;
   /**
-   * Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules, and telling
-   * requesters when their approval requests expire.
+   * Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules, expiring
+   * approval requests, reporting interrupted executions, and keeping chat messages in step with the store. Call it
+   * once the adapters are registered, so that what the jobs post reaches them.
    */
-  startBackgroundWork(): void;
-  /** The schedule runner; tests tick it by hand on a fake clock. */
-  pledgeScheduler: PledgeScheduler;
+  startBackgroundWork(options?: { timer?: boolean }): void;
+  /** Resolves once work handed off the answer's path is done: audit entries, chat updates asked for (tests). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,55 +40,54 @@ export interface AppOptions {
   /** Defaults to the SQLite file the config names. */
   store?: Store;
   /** Defaults to every file in commands/. */
-  commands?: readonly CommandDefinition[];
+  commands?: readonly CommandDefinition<ClusterServices>[];
   /** The chat platforms' connection health, for /health (`run` passes it; exec and demo have none). */
   health?: HealthView;
+  /** This process as leases name it (tests play several processes in one). */
+  owner?: ExecutionOwner;
+  /** How long an execution's lease lasts without renewal (default: the config's store.executionLease). */
+  executionLeaseMs?: number;
 }
 
-/** Wires config → store, cluster services and runtime. Adapters are started by the caller (main.ts). */
+/**
+ * Wires config → store, cluster services and the kernel (runtime, posters, jobs), plus the cluster's own jobs.
+ * Adapters are started by the caller (cli/run.ts), which then starts the background work. Nothing here looks at other
+ * processes' executions: only the long-lived process's jobs do, and only once their leases have run out.
+ */
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? new SqliteStore(config.store.path);
-  const posters = new ChannelPosters(options.log);
   const cluster = createClusterServices(config, { log: options.log, clock });
-  const runtime = new Runtime({
-    commands: options.commands ?? (await loadCommands()),
+  const kernel = createKernel<ClusterServices>({
+    commands: options.commands ?? ((await loadCommands()) as CommandDefinition<ClusterServices>[]),
     store,
     cluster,
     rbac: config.rbac,
-    posters,
     log: options.log,
     clock,
+    owner: options.owner ?? processOwner(clock),
+    executionLeaseMs: options.executionLeaseMs ?? parseDuration(config.store.executionLease),
     ...(options.health ? { health: options.health } : {}),
   });
-  await runtime.recover();
-  let expirySweep: NodeJS.Timeout | undefined;
-  const pledgeScheduler = new PledgeScheduler({
-    store,
-    cluster,
-    posters,
-    clock,
-    log: options.log.child({ component: 'pledge-schedule' }),
-  });
+  kernel.addJob(
+    new PledgeScheduler({
+      store,
+      cluster,
+      posters: kernel.posters,
+      clock,
+      log: options.log.child({ component: 'pledge-schedule' }),
+    }).job(),
+  );
   return {
     config,
-    runtime,
+    runtime: kernel.runtime,
     store,
-    posters,
-    pledgeScheduler,
-    startBackgroundWork() {
-      pledgeScheduler.start();
-      expirySweep = setInterval(() => {
-        runtime
-          .sweepExpired()
-          .catch((error: unknown) => options.log.error({ err: error }, 'expiring approval requests failed'));
-      }, 60_000);
-      expirySweep.unref();
-    },
+    posters: kernel.posters,
+    jobs: kernel.jobs,
+    startBackgroundWork: (o) => kernel.startBackgroundWork(o),
+    settled: () => kernel.settled(),
     async close() {
-      clearInterval(expirySweep);
-      await pledgeScheduler.stop();
-      await runtime.settled();
+      await kernel.stop();
       await cluster.close();
       await store.close();
     },

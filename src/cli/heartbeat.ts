@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import type { HealthView } from '../net/connection-health.js';
+import type { HealthView } from '../core/platform-health.js';
 
 /** Where `run` says it is alive: beside the store, which is on the volume the container keeps. */
 export function heartbeatPath(storePath: string): string {

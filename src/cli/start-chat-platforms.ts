@@ -1,13 +1,13 @@
 import { type DiscordAdapter, startDiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { type SlackAdapter, startSlackAdapter } from '../adapters/slack/slack-adapter.js';
-import type { App } from '../app.js';
 import type { Config } from '../config/schema.js';
-import type { ChannelPoster } from '../core/channel-poster.js';
+import type { ChannelPoster, ChannelPosters } from '../core/channel-poster.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ChannelRef } from '../core/command.js';
 import { parseDuration } from '../core/duration.js';
 import { isOpsError, OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Runtime } from '../core/runtime.js';
 import { ConnectionHealth, type HealthReporter, platformName } from '../net/connection-health.js';
 import { OutageAnnouncer } from '../net/outage-announcer.js';
 import { OutboxPoster } from '../net/outbox-poster.js';
@@ -17,7 +17,8 @@ import { describeProxy, type ProxySettings, proxySettings } from '../net/proxy-s
 
 export interface ChatPlatformsOptions {
   config: Config;
-  app: Pick<App, 'runtime' | 'posters'>;
+  /** The runtime the adapters hand commands to, and the posters they register with. */
+  app: { runtime: Runtime; posters: ChannelPosters };
   health: ConnectionHealth;
   log: Logger;
   env: NodeJS.ProcessEnv;
@@ -96,24 +97,22 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
     });
     transports.push(transport);
     let adapter: A | undefined;
+    const started = (): ChannelPoster => {
+      if (adapter === undefined)
+        throw new OpsError('PLATFORM_UNREACHABLE', {
+          platform: platformName(platform.name),
+          hop: 'start',
+          detail: 'not connected yet',
+        });
+      return platform.poster(adapter);
+    };
     // Registered at once: until the adapter runs, posts for this platform wait in the outbox instead of being dropped.
     const outbox = new OutboxPoster(
       {
         platform: platform.name,
-        post: (channel, reply) => {
-          if (adapter === undefined)
-            throw new OpsError('PLATFORM_UNREACHABLE', {
-              platform: platformName(platform.name),
-              hop: 'start',
-              detail: 'not connected yet',
-            });
-          return platform.poster(adapter).post(channel, reply);
-        },
-        // A request message is only known to a running adapter; before that there is nothing to update.
-        approvalClosed: async (approvalId, outcome) => {
-          if (adapter === undefined) return;
-          await platform.poster(adapter).approvalClosed?.(approvalId, outcome);
-        },
+        post: (channel, reply) => started().post(channel, reply),
+        update: (ref, reply) => started().update(ref, reply),
+        replyInThread: (ref, reply) => started().replyInThread(ref, reply),
       },
       { clock, log, health: reporter },
     );
@@ -194,7 +193,7 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
           name: 'slack',
           start: (transport, reporter) =>
             startSlackAdapter({
-              runtime: app.runtime as Parameters<typeof startSlackAdapter>[0]['runtime'],
+              runtime: app.runtime,
               config: slackConfig,
               rbac: config.rbac,
               log,

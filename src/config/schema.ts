@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
 import { isOpsError } from '../core/errors.js';
 import { roles } from '../core/roles.js';
 import { parseApiInfo } from '../lotus/api-info.js';
@@ -97,6 +98,8 @@ const approvalRule = z.strictObject({
   approvals: z.number().int().min(1).max(5).default(1),
   approverRole: z.enum(roles).default('operator'),
   ttl: duration.default('30m'),
+  /** Each approver must give a reason (kept in the audit trail). */
+  reasonRequired: z.boolean().default(false),
 });
 
 const rbacSchema = z.strictObject({
@@ -106,7 +109,10 @@ const rbacSchema = z.strictObject({
     operator: z.array(principal).default([]),
     viewer: z.array(principal).default([]),
   }),
-  /** Per command (e.g. "pledge"): approval rules, overriding the command's own default. */
+  /**
+   * Per command (e.g. "pledge"): approval rules. They may raise the command's own policy (more approvals, a higher
+   * approver role, a reason), never lower it; the time to live is taken as given.
+   */
   approvals: z.record(z.string(), approvalRule).default({}),
   /** Per command: the only channels it may run in, as platform:channel (e.g. slack:C0123, terminal:*). */
   channels: z.record(z.string(), z.array(principal)).default({}),
@@ -218,7 +224,19 @@ export const configSchema = z
     }),
     ssh: sshSchema.prefault({}),
     rbac: rbacSchema.prefault({ roles: {} }),
-    store: z.strictObject({ path: z.string().min(1).default('./data/lotus-chatops.db') }).prefault({}),
+    store: z
+      .strictObject({
+        path: z.string().min(1).default('./data/lotus-chatops.db'),
+        /**
+         * How long an approved execution may go without its process renewing its lease (every third of this) before
+         * the long-lived bot reports it interrupted. Longer than any stall of a healthy process; short enough to hear
+         * of a crash soon.
+         */
+        executionLease: duration
+          .refine((d) => parseDuration(d) >= 3_000, { error: 'must be at least 3s' })
+          .default('60s'),
+      })
+      .prefault({}),
     slack: slackSchema.optional(),
     discord: discordSchema.optional(),
     network: networkSchema.prefault({}),

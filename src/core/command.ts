@@ -1,15 +1,17 @@
 import type { z } from 'zod';
-import type { ClusterServices } from '../cluster/cluster-services.js';
-import type { HealthView } from '../net/connection-health.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
-import type { Reply } from './reply.js';
+import type { HealthView } from './platform-health.js';
+import type { Block, Reply } from './reply.js';
 import type { Role, RoleOrNone } from './roles.js';
 
 /**
  * A chat command is a declaration. Slack's usage text, Discord's registered options, the terminal's help and the
  * argument parser all come from `options`; the runtime, not the command, enforces `role`, channel limits and, for
  * destructive commands, the approval gate.
+ *
+ * The core is generic over `S`, the domain services a command reaches (for this bot, the lotus cluster: see
+ * `src/cluster/command-kit.ts`); it never looks inside them.
  */
 
 export type OptionType = 'string' | 'integer' | 'boolean' | 'duration';
@@ -29,7 +31,7 @@ export interface OptionSpec {
   rest?: boolean;
 }
 
-/** Who is asking, as RBAC resolved it. */
+/** Who is asking, as their platform describes them. RBAC turns it into a role, now and again at execution. */
 export interface Principal {
   /** e.g. slack:U0123, discord:4567, terminal:alice */
   id: string;
@@ -46,17 +48,21 @@ export interface ChannelRef {
   name?: string;
 }
 
-export interface CommandContext {
+/** How a command arrived: typed, or by a click on a button the bot posted (whose answer the clicker alone sees). */
+export type Trigger = 'typed' | 'button';
+
+export interface CommandContext<S = unknown> {
   principal: Principal;
   role: RoleOrNone;
   channel: ChannelRef;
   correlationId: string;
-  cluster: ClusterServices;
+  /** The domain services (for this bot: the lotus cluster's APIs and hosts). */
+  cluster: S;
   log: Logger;
   clock: Clock;
   /** Progress for long work: adapters show it (an updated message, a line in the terminal). */
   progress(text: string): Promise<void>;
-  /** The runtime's own services, for the built-in commands (/help, /approvals, /audit). */
+  /** The runtime's own services, for the built-in commands (/help, /approvals, /audit, /health). */
   runtime: RuntimeFacade;
   /** What commands remember between runs (e.g. the sectors a pledge created), kept in the store. */
   journal: Journal;
@@ -64,6 +70,11 @@ export interface CommandContext {
   schedules: ScheduleBook;
   /** The approval request this execution belongs to, when it is one. */
   approvalId?: string;
+  /**
+   * Inside an execution: records how far it got (kept with the execution, renewed lease and all). After a crash, a
+   * command with `resume` is offered a person's confirmation to continue from the last checkpoint.
+   */
+  checkpoint(data: Record<string, unknown>): Promise<void>;
   /** The chat platforms' connection health (/health); absent where no platform adapter runs (exec, tests). */
   health?: HealthView;
 }
@@ -87,38 +98,67 @@ export interface ScheduleBook {
   stop(id: string): Promise<ScheduleView | undefined>;
 }
 
+/** A fact a command remembered, with who and which approval it was for. */
+export interface JournalRecord {
+  at: number;
+  principal: string;
+  approvalId: string | null;
+  data: Record<string, unknown>;
+}
+
 export interface Journal {
   append(kind: string, data: Record<string, unknown>): Promise<void>;
-  recent(
-    kind: string,
-    limit: number,
-  ): Promise<Array<{ at: number; principal: string; approvalId: string | null; data: Record<string, unknown> }>>;
+  recent(kind: string, limit: number): Promise<JournalRecord[]>;
+}
+
+/** A background job as /health shows it. */
+export interface JobStatus {
+  name: string;
+  description: string;
+  everyMs: number;
+  nextRunAt: number | null;
+  lastStartedAt: number | null;
+  lastDurationMs: number | null;
+  lastOutcome: 'ok' | 'failed' | 'timeout' | null;
+  lastError: string | null;
+  runs: number;
+  failures: number;
+  /** Which process holds the job now, while it runs. */
+  runningIn: string | null;
 }
 
 /** What built-in commands may ask of the runtime, without reaching into its internals. */
 export interface RuntimeFacade {
   /** Every leaf command with its role, for /help. */
   listCommands(): Array<{ path: string; description: string; role: Role; destructive: boolean; usage: string }>;
-  vote(ctx: CommandContext, id: string, decision: 'approve' | 'deny', reason?: string): Promise<Reply>;
+  vote(ctx: CommandContext<unknown>, id: string, decision: 'approve' | 'deny', reason?: string): Promise<Reply>;
   listApprovals(options: { includeClosed: boolean; limit: number }): Promise<Reply>;
   queryAudit(filter: { principal?: string; command?: string; limit: number }): Promise<Reply>;
+  /** The background jobs of the long-lived process, with their last runs (empty where none run, as in exec). */
+  listJobs(): Promise<JobStatus[]>;
 }
 
 /** The plan of a destructive command: shown to the requester and to approvers, stored with the request. */
 export interface Plan<P = unknown> {
   /** What will happen, pre-checks, risks: the body of the approval request. */
   reply: Reply;
-  /** Everything execute needs, serialisable as JSON: it is stored and read back after a restart. */
+  /** Everything execute needs, serialisable as JSON: it is stored, and checked against `planSchema` when read back. */
   data: P;
   /** A failed pre-check: no request is opened and the reason is shown. */
   blocked?: string;
 }
 
+/**
+ * Who must agree before a destructive command runs. The requester's own vote never counts. The configuration's
+ * `rbac.approvals` may raise or change it per command.
+ */
 export interface ApprovalPolicy {
   approvals: number;
   approverRole: Role;
   /** How long the request stays open, in ms. */
   ttlMs: number;
+  /** Each approver must say why they approve (the reason is kept in the audit trail). */
+  reasonRequired?: boolean;
 }
 
 interface LeafBase<A> {
@@ -130,46 +170,71 @@ interface LeafBase<A> {
   role: Role;
 }
 
-export interface ReadCommand<A = unknown> extends LeafBase<A> {
+export interface ReadCommand<S = unknown, A = unknown> extends LeafBase<A> {
   destructive: false;
-  run(ctx: CommandContext, args: A): Promise<Reply>;
+  run(ctx: CommandContext<S>, args: A): Promise<Reply>;
 }
 
-export interface DestructiveCommand<A = unknown, P = unknown> extends LeafBase<A> {
+export interface DestructiveCommand<S = unknown, A = unknown, P = unknown> extends LeafBase<A> {
   destructive: true;
   /** No side effects: what would happen, with pre-checks. */
-  plan(ctx: CommandContext, args: A): Promise<Plan<P>>;
-  /** Runs at most once per approved request; `ctx.principal` is the requester. */
-  execute(ctx: CommandContext, plan: Plan<P>): Promise<Reply>;
+  plan(ctx: CommandContext<S>, args: A): Promise<Plan<P>>;
+  /**
+   * The plan's data as it must read when it comes back out of the store; a stored plan that no longer parses (the
+   * command changed since, or the row was edited) is refused, never executed.
+   */
+  planSchema: z.ZodType<P>;
+  /** Runs at most once per approved request; `ctx.principal` is the requester, roles checked again just before. */
+  execute(ctx: CommandContext<S>, plan: Plan<P>): Promise<Reply>;
   approval: ApprovalPolicy;
+  /**
+   * What an execution cut off by a crash had done, from the journal entries it made: shown in the "interrupted"
+   * notice, e.g. the sectors pledged before the bot stopped.
+   */
+  describeProgress?(entries: JournalRecord[]): Block[];
+  /**
+   * Continues an interrupted execution from its last checkpoint, once a person has confirmed that the state is as
+   * the checkpoint says (`continuePolicy`). Commands without it are never continued: the operator runs them anew.
+   */
+  resume?(ctx: CommandContext<S>, plan: Plan<P>, checkpoint: Record<string, unknown>): Promise<Reply>;
+  /** Who may confirm a continuation (default: one admin; the original requester may, it is not a second opinion). */
+  continuePolicy?: { approverRole: Role; ttlMs: number };
 }
 
-export type LeafCommand = ReadCommand<never> | DestructiveCommand<never, never>;
+export type LeafCommand<S = unknown> = ReadCommand<S, never> | DestructiveCommand<S, never, never>;
 
 /** A command with subcommands, e.g. /approvals list|approve|deny. The first word picks the subcommand. */
-export interface CommandGroup {
+export interface CommandGroup<S = unknown> {
   name: string;
   description: string;
-  subcommands: readonly LeafCommand[];
+  subcommands: readonly LeafCommand<S>[];
   /** The subcommand run when the first word names none (`/pledge 3` = `/pledge start 3`). */
   defaultSubcommand?: string;
 }
 
-export type CommandDefinition = LeafCommand | CommandGroup;
+export type CommandDefinition<S = unknown> = LeafCommand<S> | CommandGroup<S>;
 
-export function isGroup(command: CommandDefinition): command is CommandGroup {
+export function isGroup<S>(command: CommandDefinition<S>): command is CommandGroup<S> {
   return 'subcommands' in command;
 }
 
-/** Typed helpers so a command file gets its `args` type inferred into run/plan/execute. */
-export function defineReadCommand<A>(command: ReadCommand<A>): LeafCommand {
-  return command as unknown as LeafCommand;
+/**
+ * Typed helpers for one kind of services, so that a command file gets its `args` and plan types inferred into
+ * run/plan/execute: `const { defineReadCommand } = commandKit<ClusterServices>()`.
+ */
+export function commandKit<S>() {
+  return {
+    defineReadCommand<A>(command: ReadCommand<S, A>): LeafCommand<S> {
+      return command as unknown as LeafCommand<S>;
+    },
+    defineDestructiveCommand<A, P>(command: DestructiveCommand<S, A, P>): LeafCommand<S> {
+      return command as unknown as LeafCommand<S>;
+    },
+    defineGroup(group: CommandGroup<S>): CommandGroup<S> {
+      return group;
+    },
+  };
 }
 
-export function defineDestructiveCommand<A, P>(command: DestructiveCommand<A, P>): LeafCommand {
-  return command as unknown as LeafCommand;
-}
-
-export function defineGroup(group: CommandGroup): CommandGroup {
-  return group;
-}
+/** Commands that need no domain services (/help, /approvals, /audit, /health). */
+export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<unknown>();

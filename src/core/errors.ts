@@ -7,196 +7,225 @@
 
 type Params = Record<string, string | number | undefined>;
 
-interface CatalogueEntry {
+/**
+ * What an error means for the person who asked, which decides the reply's outcome (and `exec`'s exit code) and the
+ * audit event: `usage` (fix what you typed: exit 2), `refused` (not allowed, or an approval rule said no: exit 1),
+ * `failed` (the work could not be done: exit 1), `internal` (a bug: shown only by its reference).
+ */
+export type ErrorKind = 'usage' | 'refused' | 'failed' | 'internal';
+
+export interface CatalogueEntry {
   /** Message template; `{name}` is replaced by the parameter of that name. */
   message: string;
   /** What the operator should do about it, if anything. */
   hint?: string;
-  /** User errors (bad input, refusals, unreachable hosts) are shown in full; internal ones are not. */
-  user: boolean;
+  kind: ErrorKind;
+  /** How the reply's title names it, when not by its kind ("not allowed" for access control). */
+  title?: string;
 }
 
 const catalogue = {
   // Input and usage
-  USAGE: { message: '{detail}', user: true },
+  USAGE: { message: '{detail}', kind: 'usage' },
   UNKNOWN_COMMAND: {
-    message: 'Unknown command "/{command}".',
+    message: 'Unknown command /{command}.{suggestion}',
     hint: 'Type /help for the commands you may run.',
-    user: true,
+    kind: 'usage',
   },
-  INVALID_ARGUMENT: { message: '{detail}', user: true },
+  INVALID_ARGUMENT: { message: '{detail}', kind: 'usage' },
 
   // Configuration
-  CONFIG_INVALID: { message: 'The configuration has {count} problem(s):\n{detail}', user: true },
-  CONFIG_NOT_FOUND: { message: 'Configuration file {path} cannot be read: {detail}', user: true },
+  CONFIG_INVALID: { message: 'The configuration has {count} problem(s):\n{detail}', kind: 'usage' },
+  CONFIG_NOT_FOUND: { message: 'Configuration file {path} cannot be read: {detail}', kind: 'usage' },
   CONFIG_ENV_MISSING: {
     message: '{path}: environment variable ${name} is not set.',
     hint: 'Export it before starting the bot, or put the value in the file.',
-    user: true,
+    kind: 'usage',
   },
 
   // Access control and approvals
   FORBIDDEN: {
     message: '/{command} needs the {needed} role; you ({principal}) have {actual}.',
     hint: 'Ask an admin to add you to rbac.roles in the configuration.',
-    user: true,
+    kind: 'refused',
+    title: 'not allowed',
   },
   CHANNEL_NOT_ALLOWED: {
     message: '/{command} may only be run in {allowed}.',
-    user: true,
+    kind: 'refused',
+    title: 'not allowed',
   },
   APPROVAL_NOT_FOUND: {
     message: 'No approval request with id {id}.',
     hint: 'Type /approvals to list the open ones.',
-    user: true,
+    kind: 'refused',
   },
-  APPROVAL_SELF: { message: 'You requested {id}; another person must approve it.', user: true },
+  APPROVAL_SELF: { message: 'You requested {id}; another person must approve it.', kind: 'refused' },
   APPROVAL_EXPIRED: {
     message: 'Approval request {id} expired at {expiredAt}.',
     hint: 'Run the command again to open a new request.',
-    user: true,
+    kind: 'refused',
   },
-  APPROVAL_CLOSED: { message: 'Approval request {id} is already {status}.', user: true },
+  APPROVAL_CLOSED: { message: 'Approval request {id} is already {status}.', kind: 'refused' },
   APPROVAL_ALREADY_VOTED: {
     message: 'You have already approved {id}; it needs {remaining} more approval(s) from others.',
-    user: true,
+    kind: 'refused',
   },
   APPROVER_ROLE: {
     message: 'Approving {id} needs the {needed} role; you ({principal}) have {actual}.',
-    user: true,
+    kind: 'refused',
+    title: 'not allowed',
   },
-  PLAN_BLOCKED: { message: 'Blocked by a pre-check: {detail}', user: true },
+  APPROVAL_REASON_REQUIRED: {
+    message: 'Approving {id} needs a reason: /approvals approve {id} REASON.',
+    kind: 'refused',
+  },
+  PLAN_INVALID: {
+    message: 'The stored plan of request {id} no longer reads as this command expects ({detail}); it was not run.',
+    hint: 'The bot may have been upgraded since the request was opened: run the command again for a fresh plan.',
+    kind: 'refused',
+  },
+  ROLE_LOST: {
+    message:
+      'Request {id} was not run: its {as} {principal} no longer has the {needed} role under the current configuration (they have {actual}).',
+    hint: 'If that is right, nothing is to be done; otherwise restore their role and run the command again.',
+    kind: 'refused',
+  },
+  PLAN_BLOCKED: { message: 'Blocked by a pre-check: {detail}', kind: 'refused' },
 
   // Lotus JSON-RPC
   LOTUS_UNREACHABLE: {
     message: 'Lotus endpoint {endpoint} is unreachable: {detail}.',
     hint: 'Check that the process runs and that its API listens on an address this host can reach.',
-    user: true,
+    kind: 'failed',
   },
-  LOTUS_TIMEOUT: { message: 'Lotus endpoint {endpoint} did not answer {method} within {ms} ms.', user: true },
+  LOTUS_TIMEOUT: { message: 'Lotus endpoint {endpoint} did not answer {method} within {ms} ms.', kind: 'failed' },
   LOTUS_UNAUTHORIZED: {
     message: 'Lotus endpoint {endpoint} refused the API token (HTTP 401).',
     hint: 'The token is wrong or was made by another node; create one on that node with `{cli} auth create-token --perm {perm}`.',
-    user: true,
+    kind: 'failed',
   },
   LOTUS_PERMISSION: {
     message: 'The token for {endpoint} may not call {method}: it needs the "{perm}" permission.',
     hint: 'Create a token with `{cli} auth create-token --perm {perm}` and put it in the endpoint.',
-    user: true,
+    kind: 'failed',
   },
   LOTUS_METHOD_UNKNOWN: {
     message: '{endpoint} does not know {method}; its lotus version is older or newer than this bot expects.',
-    user: true,
+    kind: 'failed',
   },
-  LOTUS_ERROR: { message: '{method} on {endpoint} failed: {detail}', user: true },
+  LOTUS_ERROR: { message: '{method} on {endpoint} failed: {detail}', kind: 'failed' },
   LOTUS_BAD_RESPONSE: {
     message: '{method} on {endpoint} answered with a shape lotus does not document: {detail}',
-    user: true,
+    kind: 'failed',
   },
-  LOTUS_ENDPOINT_INVALID: { message: 'Cannot read the lotus endpoint "{value}": {detail}', user: true },
+  LOTUS_ENDPOINT_INVALID: { message: 'Cannot read the lotus endpoint "{value}": {detail}', kind: 'usage' },
 
   // SSH
   SSH_CONNECT_REFUSED: {
     message: 'SSH to {host} ({address}) was refused: nothing listens on port {port}.',
-    user: true,
+    kind: 'failed',
   },
-  SSH_TIMEOUT: { message: 'SSH to {host} timed out after {ms} ms ({phase}).', user: true },
+  SSH_TIMEOUT: { message: 'SSH to {host} timed out after {ms} ms ({phase}).', kind: 'failed' },
   SSH_AUTH_FAILED: {
     message: "SSH to {host} as {user} failed: the server did not accept the bot's key.",
     hint: "Add the bot's public key to ~{user}/.ssh/authorized_keys on {host}.",
-    user: true,
+    kind: 'failed',
   },
   SSH_HOSTKEY_MISMATCH: {
     message: 'SSH to {host}: the host key {offered} is not the pinned one ({expected}). Connection refused.',
     hint: 'If the host was reinstalled, check the key on the host (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) and update hostKey in the configuration.',
-    user: true,
+    kind: 'failed',
   },
   SSH_HOSTKEY_UNKNOWN: {
     message:
       'SSH to {host}: no host key is pinned, and the bot does not trust unknown keys. The host offered {offered}.',
     hint: 'Verify it on the host with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`, then set hostKey: "{offered}" for {host}.',
-    user: true,
+    kind: 'failed',
   },
-  SSH_COMMAND_NOT_FOUND: { message: '{host}: command not found: {command}', user: true },
-  SSH_EXIT: { message: '{host}: `{command}` exited with {code}: {stderr}', user: true },
-  SSH_OUTPUT_TOO_LARGE: { message: '{host}: `{command}` printed more than {limit} bytes; output cut off.', user: true },
-  SSH_ERROR: { message: 'SSH to {host} failed: {detail}', user: true },
-  HOST_UNKNOWN: { message: 'No host named "{host}" in the configuration.', user: true },
+  SSH_COMMAND_NOT_FOUND: { message: '{host}: command not found: {command}', kind: 'failed' },
+  SSH_EXIT: { message: '{host}: `{command}` exited with {code}: {stderr}', kind: 'failed' },
+  SSH_OUTPUT_TOO_LARGE: {
+    message: '{host}: `{command}` printed more than {limit} bytes; output cut off.',
+    kind: 'failed',
+  },
+  SSH_ERROR: { message: 'SSH to {host} failed: {detail}', kind: 'failed' },
+  HOST_UNKNOWN: { message: 'No host named "{host}" in the configuration.', kind: 'failed' },
 
   // Cluster / domain
-  MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', user: true },
-  ROLE_REFUSED: { message: '{detail}', user: true },
+  MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', kind: 'failed' },
+  ROLE_REFUSED: { message: '{detail}', kind: 'failed' },
 
   // Chat platforms
-  PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', user: true },
+  PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', kind: 'failed' },
   PLATFORM_DNS_FAILED: {
     message: '{platform} is unreachable ({hop}): the name {host} does not resolve ({detail}).',
     hint: 'Behind a firewall the chat platforms are reached through a proxy: set network.proxy (or HTTPS_PROXY); the proxy resolves their names itself.',
-    user: true,
+    kind: 'failed',
   },
   PLATFORM_TLS_FAILED: {
     message: '{platform} is unreachable ({hop}): TLS to {target} failed: {detail}.',
     hint: 'A proxy that inspects TLS shows its own certificate: start the bot with NODE_EXTRA_CA_CERTS=/path/to/proxy-ca.pem.',
-    user: true,
+    kind: 'failed',
   },
   PROXY_UNREACHABLE: {
     message: '{platform} is unreachable ({hop}): cannot reach the proxy {proxy}: {detail}.',
     hint: 'Check network.proxy (or HTTPS_PROXY), and that the proxy runs and accepts this host.',
-    user: true,
+    kind: 'failed',
   },
   PROXY_REFUSED: {
     message: '{platform} is unreachable ({hop}): the proxy {proxy} refused the tunnel to {target} ({detail}).',
     hint: 'Ask for CONNECT to {target} to be allowed on the proxy; if that host is reached without the proxy, list it in network.noProxy.',
-    user: true,
+    kind: 'failed',
   },
   PROXY_AUTH_FAILED: {
     message: '{platform} is unreachable ({hop}): the proxy {proxy} wants valid credentials ({detail}).',
     hint: 'Give them in network.proxy as http://USER:${PROXY_PASSWORD}@HOST:PORT (or in HTTPS_PROXY), with the password in the environment.',
-    user: true,
+    kind: 'failed',
   },
   SLACK_BOT_TOKEN_REFUSED: {
     message: 'Slack refused the bot token: {error}.',
     hint: 'Set slack.botToken to the Bot User OAuth Token (xoxb-…) from the app\'s "OAuth & Permissions" page; reinstall the app if the token was revoked.',
-    user: true,
+    kind: 'failed',
   },
   SLACK_APP_TOKEN_REFUSED: {
     message: 'Slack refused the app-level token for Socket Mode: {error}.',
     hint: 'Set slack.appToken to an app-level token (xapp-…) with the connections:write scope ("Basic Information" → "App-Level Tokens"), and turn Socket Mode on in the app settings.',
-    user: true,
+    kind: 'failed',
   },
   SLACK_NOT_IN_CHANNEL: {
     message: 'The bot cannot post in Slack channel {channel}: {error}.',
     hint: 'Invite the bot to the channel (/invite @lotus-chatops); for public channels the chat:write.public scope also works.',
-    user: true,
+    kind: 'failed',
   },
   SLACK_MISSING_SCOPE: {
     message: 'Slack {method} needs a scope the app lacks ({needed}).',
     hint: 'Add it under "OAuth & Permissions" (config/slack-manifest.yaml lists every scope the bot uses) and reinstall the app.',
-    user: true,
+    kind: 'failed',
   },
-  SLACK_CALL_FAILED: { message: 'Slack {method} failed: {detail}.', user: true },
+  SLACK_CALL_FAILED: { message: 'Slack {method} failed: {detail}.', kind: 'failed' },
   SLACK_LISTEN_FAILED: {
     message: 'Cannot listen for Slack requests on port {port}: {detail}.',
     hint: 'Another process may hold the port; change slack.port, or use Socket Mode (slack.mode: socket), which needs no port.',
-    user: true,
+    kind: 'failed',
   },
   DISCORD_TOKEN_REFUSED: {
     message: 'Discord refused the bot token ({detail}).',
     hint: 'Set discord.token to the bot token from the Developer Portal (your application → Bot → Reset Token), without a "Bot " prefix.',
-    user: true,
+    kind: 'failed',
   },
   DISCORD_COMMAND_INVALID: {
     message: 'Command /{command} cannot be registered on Discord: {detail}.',
     hint: 'Discord takes lower-case names of 1–32 letters, digits, "-" or "_", at most 25 options, subcommands or choices, and 4000 characters per command.',
-    user: true,
+    kind: 'failed',
   },
   DISCORD_REGISTRATION_REFUSED: {
     message: 'Discord refused to register the commands {scope}: {detail}.',
     hint: 'Check discord.applicationId and discord.guildId, and that the bot was invited to the guild with the applications.commands scope.',
-    user: true,
+    kind: 'failed',
   },
 
-  INTERNAL: { message: 'Something went wrong on our side.', user: false },
+  INTERNAL: { message: 'Something went wrong on our side.', kind: 'internal' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
@@ -213,7 +242,9 @@ export class OpsError extends Error {
   readonly code: ErrorCode;
   readonly params: Params;
   readonly hint: string | undefined;
-  readonly user: boolean;
+  readonly kind: ErrorKind;
+  /** How a reply titles it: "failed", "refused", "not allowed". */
+  readonly title: string;
 
   constructor(code: ErrorCode, params: Params = {}, options: { cause?: unknown } = {}) {
     const entry: CatalogueEntry = catalogue[code];
@@ -222,7 +253,13 @@ export class OpsError extends Error {
     this.code = code;
     this.params = params;
     this.hint = entry.hint === undefined ? undefined : fill(entry.hint, params);
-    this.user = entry.user;
+    this.kind = entry.kind;
+    this.title = entry.title ?? (entry.kind === 'refused' ? 'refused' : 'failed');
+  }
+
+  /** Shown to the person in full (bad input, refusals, unreachable hosts); an internal error is shown only by id. */
+  get user(): boolean {
+    return this.kind !== 'internal';
   }
 }
 

@@ -29,12 +29,36 @@ export type Block =
   | { kind: 'notice'; severity: Severity; text: string }
   | { kind: 'checks'; checks: CheckLine[] };
 
-/** Buttons an adapter shows under the reply; each maps back to a runtime call by its id. */
+/**
+ * A button under a reply. Clicking it runs `command` exactly as if the clicking person had typed it: their role, the
+ * channel's limits, the approval gate and the audit all apply, and nothing else may be done by a button. The answer
+ * goes to the clicker alone; what others should see comes from the messages the command updates.
+ */
 export interface Action {
-  kind: 'approve' | 'deny';
   label: string;
-  /** The approval request the button acts on. */
-  requestId: string;
+  /** A command line, e.g. `/approvals approve K7M2Q9`; at most `actionLimits.commandChars` characters. */
+  command: string;
+  style?: 'primary' | 'danger';
+  /** Ask "are you sure?" with this text before running (where the platform can). */
+  confirm?: string;
+  /**
+   * The command line still needs the text of its last option (a deny's reason): the adapter asks the clicker for it
+   * in a form, prompting with that option's description, and appends the answer.
+   */
+  ask?: boolean;
+}
+
+/**
+ * Buttons carry their command line in the platform's own id field; Discord's holds 100 characters, so a command line
+ * is kept well inside that, with room for the adapter's prefix.
+ */
+export const actionLimits = { commandChars: 90, perReply: 5 } as const;
+
+/** A button; a command line too long for the platforms' id fields is a programming error, caught at once. */
+export function action(label: string, command: string, options: Omit<Action, 'label' | 'command'> = {}): Action {
+  if (!command.startsWith('/') || command.length > actionLimits.commandChars || /[\r\n]/.test(command))
+    throw new RangeError(`an action's command must be one line of at most ${actionLimits.commandChars} characters`);
+  return { label, command, ...options };
 }
 
 /** How the request ended, for scripts (exit codes) and adapters; chat users see the content, not this. */
@@ -51,6 +75,12 @@ export interface Reply {
   correlationId?: string;
   /** For the asker only (an error about their own input); adapters that can, show it privately. */
   ephemeral?: boolean;
+  /**
+   * What the message is about (`approval:K7M2Q9`, later an alert or a rollback run). An adapter that posts a reply
+   * with a subject tells the runtime where (`Runtime.messagePosted`), so the message can be updated and answered in
+   * its thread when the subject changes, from any process.
+   */
+  subject?: string;
 }
 
 /** Small builders so command files read as content, not as object literals. */

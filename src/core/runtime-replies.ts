@@ -5,7 +5,9 @@ import { block, type Reply } from './reply.js';
 const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** /approvals: the open requests (or all recent ones), each with what it still needs. */
-export function approvalsReply(approvals: ApprovalRecord[], now: number, includeClosed: boolean): Reply {
+export function approvalsReply(all: ApprovalRecord[], now: number, includeClosed: boolean): Reply {
+  // A request past its time is expired, whether or not the sweep has recorded it yet (listing never writes).
+  const approvals = includeClosed ? all : all.filter((a) => a.expiresAt > now);
   if (approvals.length === 0) {
     return {
       title: includeClosed ? 'No approval requests yet' : 'No open approval requests',
@@ -18,7 +20,7 @@ export function approvalsReply(approvals: ApprovalRecord[], now: number, include
     `/${a.command}`,
     a.requestedBy,
     `${a.approvedBy.length}/${a.requiredApprovals} (${a.approverRole})`,
-    a.status === 'pending' ? `expires ${relativeTime(a.expiresAt, now)}` : a.status,
+    a.status !== 'pending' ? a.status : a.expiresAt <= now ? 'expired' : `expires ${relativeTime(a.expiresAt, now)}`,
     summariseArgs(a.argsJson),
   ]);
   return {

@@ -2,13 +2,14 @@ import type { Clock } from '../core/clock.js';
 import type { ChannelRef } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import type { Logger } from '../core/logger.js';
+import type { PlatformHealth } from '../core/platform-health.js';
 import { block, type Reply } from '../core/reply.js';
-import { type ConnectionHealth, type PlatformHealth, platformName } from './connection-health.js';
+import { type ConnectionHealth, platformName } from './connection-health.js';
 
 export interface OutageAnnouncerOptions {
   health: ConnectionHealth;
   /** The core's posters (ChannelPosters): a channel's platform picks the adapter. */
-  posters: { post(channel: ChannelRef, reply: Reply): Promise<boolean> };
+  posters: { post(channel: ChannelRef, reply: Reply): Promise<unknown> };
   /** Where outages are announced; a platform's own outage goes only to the channels of the others. */
   channels: readonly ChannelRef[];
   /** How long a platform must be away before it is announced. */
@@ -74,7 +75,7 @@ export class OutageAnnouncer {
       return;
     }
     for (const channel of elsewhere) {
-      const posted = await this.options.posters.post(channel, reply);
+      const posted = (await this.options.posters.post(channel, reply)) !== undefined;
       this.options.log.info({ platform, channel, posted, title: reply.title }, 'announced a platform outage');
     }
   }

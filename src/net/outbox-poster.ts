@@ -1,4 +1,4 @@
-import type { ChannelPoster } from '../core/channel-poster.js';
+import type { ChannelPoster, MessageRef } from '../core/channel-poster.js';
 import type { Clock } from '../core/clock.js';
 import type { ChannelRef } from '../core/command.js';
 import type { Logger } from '../core/logger.js';
@@ -16,16 +16,23 @@ export interface OutboxOptions {
   health?: HealthReporter;
 }
 
+/** What waits: a new post, an update of a posted message, or an answer in its thread. */
+type Operation =
+  | { kind: 'post'; channel: ChannelRef }
+  | { kind: 'update'; ref: MessageRef }
+  | { kind: 'thread'; ref: MessageRef };
+
 interface Waiting {
-  channel: ChannelRef;
+  op: Operation;
   reply: Reply;
   queuedAt: number;
 }
 
 /**
- * A platform's poster with a small outbox in memory. A post that fails because the platform cannot be reached (the
- * proxy, DNS, TLS, a timeout, a 5xx) is kept and tried again by `flush`, which runs when the platform is back and
- * periodically; a post the platform refuses (no access to the channel, say) fails at once, as before. Nothing is lost
+ * A platform's poster with a small outbox in memory. A post, update or thread answer that fails because the platform
+ * cannot be reached (the proxy, DNS, TLS, a timeout, a 5xx) is kept and tried again by `flush`, which runs when the
+ * platform is back and periodically; one the platform refuses (no access to the channel, say) fails at once. A post
+ * that waited is posted without telling anyone where: its message cannot be updated later. Nothing is lost
  * silently: a message dropped because the outbox is full or because it waited too long is logged as an error with
  * its channel and title, and counted in /health. The outbox lives in memory only; a restart empties it (and says so
  * in the log if it held anything).
@@ -47,23 +54,34 @@ export class OutboxPoster implements ChannelPoster {
     return this.queue.length;
   }
 
-  /** Updating a request message is best effort and not queued: a later click is answered from the store anyway. */
-  async approvalClosed(approvalId: string, outcome: Reply): Promise<void> {
-    await this.inner.approvalClosed?.(approvalId, outcome);
+  async post(channel: ChannelRef, reply: Reply): Promise<MessageRef | undefined> {
+    let ref: MessageRef | undefined;
+    await this.send({ kind: 'post', channel }, reply, async () => {
+      ref = await this.inner.post(channel, reply);
+    });
+    return ref;
   }
 
-  async post(channel: ChannelRef, reply: Reply): Promise<void> {
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    await this.send({ kind: 'update', ref }, reply, () => this.inner.update(ref, reply));
+  }
+
+  async replyInThread(ref: MessageRef, reply: Reply): Promise<void> {
+    await this.send({ kind: 'thread', ref }, reply, () => this.inner.replyInThread(ref, reply));
+  }
+
+  private async send(op: Operation, reply: Reply, attempt: () => Promise<void>): Promise<void> {
     // Keep the order: while older messages wait, a new one waits behind them.
     if (this.queue.length > 0) {
-      this.enqueue(channel, reply, 'older messages are still waiting');
+      this.enqueue(op, reply, 'older messages are still waiting');
       void this.flush();
       return;
     }
     try {
-      await this.inner.post(channel, reply);
+      await attempt();
     } catch (error) {
       if (!isUnreachable(error)) throw error;
-      this.enqueue(channel, reply, error instanceof Error ? error.message : String(error));
+      this.enqueue(op, reply, error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -93,7 +111,7 @@ export class OutboxPoster implements ChannelPoster {
         continue;
       }
       try {
-        await this.inner.post(item.channel, item.reply);
+        await this.perform(item);
       } catch (error) {
         if (isUnreachable(error)) break;
         this.queue.shift();
@@ -104,7 +122,7 @@ export class OutboxPoster implements ChannelPoster {
       this.options.log.info(
         {
           platform: this.platform,
-          channel: item.channel.id,
+          channel: channelOf(item.op),
           title: item.reply.title,
           waitedMs: this.options.clock.now() - item.queuedAt,
         },
@@ -114,13 +132,20 @@ export class OutboxPoster implements ChannelPoster {
     this.report();
   }
 
-  private enqueue(channel: ChannelRef, reply: Reply, reason: string): void {
-    this.queue.push({ channel, reply, queuedAt: this.options.clock.now() });
+  private async perform(item: Waiting): Promise<void> {
+    const { op, reply } = item;
+    if (op.kind === 'post') await this.inner.post(op.channel, reply);
+    else if (op.kind === 'update') await this.inner.update(op.ref, reply);
+    else await this.inner.replyInThread(op.ref, reply);
+  }
+
+  private enqueue(op: Operation, reply: Reply, reason: string): void {
+    this.queue.push({ op, reply, queuedAt: this.options.clock.now() });
     const capacity = this.options.capacity ?? 50;
     while (this.queue.length > capacity)
       this.drop(this.queue.shift() as Waiting, `the outbox holds at most ${capacity} messages`);
     this.options.log.warn(
-      { platform: this.platform, channel: channel.id, title: reply.title, waiting: this.queue.length, reason },
+      { platform: this.platform, channel: channelOf(op), title: reply.title, waiting: this.queue.length, reason },
       'could not post now; the message waits in the outbox and is posted when the platform is back',
     );
     this.report();
@@ -131,7 +156,7 @@ export class OutboxPoster implements ChannelPoster {
     this.options.log.error(
       {
         platform: this.platform,
-        channel: item.channel.id,
+        channel: channelOf(item.op),
         title: item.reply.title,
         queuedAt: new Date(item.queuedAt).toISOString(),
         reason,
@@ -143,4 +168,8 @@ export class OutboxPoster implements ChannelPoster {
   private report(): void {
     this.options.health?.outbox(this.queue.length, this.dropped);
   }
+}
+
+function channelOf(op: Operation): string {
+  return op.kind === 'post' ? op.channel.id : op.ref.channelId;
 }

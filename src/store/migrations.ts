@@ -125,6 +125,61 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX schedules_due ON schedules (kind, status, next_run_at);
     `,
   },
+  {
+    version: 5,
+    name: 'owned executions with leases, principals kept with requests and votes, events, message refs, jobs',
+    sql: `
+      ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT 'execute' CHECK (kind IN ('execute', 'continue'));
+      -- The requester and each voter as their platform described them (id and groups): roles are checked again at
+      -- execution. Rows from before this migration hold only the id.
+      ALTER TABLE approvals ADD COLUMN requester_json TEXT;
+      ALTER TABLE approvals ADD COLUMN reason_required INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE approvals ADD COLUMN parent_id TEXT REFERENCES approvals (id);
+      ALTER TABLE votes ADD COLUMN voter_json TEXT;
+
+      -- The process running an execution renews its lease; only an expired lease means "interrupted". Rows running
+      -- before this migration have no lease, and count as expired.
+      ALTER TABLE executions ADD COLUMN owner_json TEXT;
+      ALTER TABLE executions ADD COLUMN lease_expires_at INTEGER;
+      ALTER TABLE executions ADD COLUMN checkpoint_json TEXT;
+      ALTER TABLE executions ADD COLUMN interrupted_at INTEGER;
+      -- Where the deciding vote came from (platform, channel, typed or button): how the outcome is announced.
+      ALTER TABLE executions ADD COLUMN origin_json TEXT;
+      CREATE INDEX executions_running ON executions (status, lease_expires_at);
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        data_json TEXT NOT NULL DEFAULT '{}'
+      );
+
+      CREATE TABLE message_refs (
+        subject TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        message_ids_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (subject, platform, channel_id)
+      );
+
+      CREATE TABLE jobs (
+        name TEXT PRIMARY KEY,
+        next_run_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        state_json TEXT NOT NULL DEFAULT '{}',
+        last_started_at INTEGER,
+        last_finished_at INTEGER,
+        last_duration_ms INTEGER,
+        last_outcome TEXT CHECK (last_outcome IN ('ok', 'failed', 'timeout')),
+        last_error TEXT,
+        runs INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

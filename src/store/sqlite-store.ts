@@ -5,11 +5,15 @@ import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import type {
   AlertStateRecord,
+  ApprovalKind,
   ApprovalRecord,
   ApprovalStatus,
   AuditRecord,
+  ExecutionOwner,
   ExecutionRecord,
+  JobRecord,
   JournalEntry,
+  MessageRef,
   NewApproval,
   NewAudit,
   NewSchedule,
@@ -17,7 +21,10 @@ import type {
   ScheduleStatus,
   SilenceRecord,
   Store,
+  StoreEvent,
   Vote,
+  VoteDecision,
+  VoteOrigin,
   VoteOutcome,
 } from './store.js';
 
@@ -52,16 +59,18 @@ export class SqliteStore implements Store {
 
   async createApproval(request: NewApproval): Promise<ApprovalRecord> {
     const insert = this.db.prepare(
-      `INSERT INTO approvals (id, command, args_json, plan_json, requested_by, channel_platform, channel_id, correlation_id,
-         created_at, expires_at, required_approvals, approver_role, status)
-       VALUES (@id, @command, @argsJson, @planJson, @requestedBy, @channelPlatform, @channelId, @correlationId,
-         @createdAt, @expiresAt, @requiredApprovals, @approverRole, 'pending')`,
+      `INSERT INTO approvals (id, kind, command, args_json, plan_json, requested_by, requester_json, channel_platform,
+         channel_id, correlation_id, created_at, expires_at, required_approvals, approver_role, reason_required,
+         parent_id, status)
+       VALUES (@id, @kind, @command, @argsJson, @planJson, @requestedBy, @requesterJson, @channelPlatform,
+         @channelId, @correlationId, @createdAt, @expiresAt, @requiredApprovals, @approverRole, @reasonRequired,
+         @parentId, 'pending')`,
     );
     const run = this.db.transaction(() => {
       for (;;) {
         const id = newApprovalId();
         if (this.db.prepare('SELECT 1 FROM approvals WHERE id = ?').get(id)) continue;
-        insert.run({ ...request, id });
+        insert.run({ ...request, id, reasonRequired: request.reasonRequired ? 1 : 0 });
         this.audit({
           at: request.createdAt,
           principal: request.requestedBy,
@@ -74,8 +83,10 @@ export class SqliteStore implements Store {
             args: JSON.parse(request.argsJson) as unknown,
             expiresAt: request.expiresAt,
             requiredApprovals: request.requiredApprovals,
+            ...(request.kind === 'continue' ? { continues: request.parentId } : {}),
           },
         });
+        this.approvalEvent(request.createdAt, 'approval.requested', id, { kind: request.kind });
         return id;
       }
     });
@@ -97,97 +108,116 @@ export class SqliteStore implements Store {
     return rows.map((row) => this.toApproval(row));
   }
 
-  async castVote(vote: Vote): Promise<VoteOutcome> {
+  async vote(vote: Vote, decide: (approval: ApprovalRecord) => VoteDecision): Promise<VoteOutcome> {
     const run = this.db.transaction((): VoteOutcome => {
       const id = vote.approvalId.toUpperCase();
-      const row = this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as Row | undefined;
-      if (!row) return { kind: 'not-found', id };
-      let approval = this.toApproval(row);
-      if (approval.status !== 'pending') return { kind: 'closed', approval };
-      if (approval.expiresAt <= vote.now) {
-        this.expireOne(approval, vote.now);
-        return { kind: 'expired', approval: this.approvalById(id) as ApprovalRecord };
+      const before = this.approvalById(id);
+      if (!before) return { kind: 'not-found', id };
+      const decision = decide(before);
+      const origin = { by: vote.voter, ...vote.origin };
+      switch (decision.kind) {
+        case 'refused': {
+          if (decision.reason === 'expired') this.expireOne(before, vote.now);
+          return { kind: 'decided', decision, approval: this.approvalById(id) as ApprovalRecord };
+        }
+        case 'denied': {
+          this.db
+            .prepare(
+              `UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, deny_reason = ? WHERE id = ? AND status = 'pending'`,
+            )
+            .run(vote.now, vote.voter, vote.reason ?? null, id);
+          this.insertVote(vote, id);
+          this.audit({
+            at: vote.now,
+            principal: vote.voter,
+            event: 'approval.denied',
+            command: before.command,
+            approvalId: id,
+            outcome: 'denied',
+            correlationId: vote.correlationId,
+            detail: { reason: vote.reason ?? null },
+          });
+          this.approvalEvent(vote.now, 'approval.denied', id, origin);
+          return { kind: 'decided', decision, approval: this.approvalById(id) as ApprovalRecord };
+        }
+        case 'recorded': {
+          this.insertVote(vote, id);
+          this.audit({
+            at: vote.now,
+            principal: vote.voter,
+            event: 'approval.vote',
+            command: before.command,
+            approvalId: id,
+            outcome: `${decision.remaining} more needed`,
+            correlationId: vote.correlationId,
+            ...(vote.reason ? { detail: { reason: vote.reason } } : {}),
+          });
+          this.approvalEvent(vote.now, 'approval.voted', id, origin);
+          return { kind: 'decided', decision, approval: this.approvalById(id) as ApprovalRecord };
+        }
+        case 'approved': {
+          // The conditional update is the one gate: only the transaction that flips pending → approved claims the run.
+          const flipped = this.db
+            .prepare(
+              `UPDATE approvals SET status = 'approved', decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending' RETURNING id`,
+            )
+            .get(vote.now, vote.voter, id);
+          if (!flipped) {
+            return {
+              kind: 'decided',
+              decision: { kind: 'refused', reason: 'closed' },
+              approval: this.approvalById(id) as ApprovalRecord,
+            };
+          }
+          this.insertVote(vote, id);
+          const approval = this.approvalById(id) as ApprovalRecord;
+          const execution = this.db
+            .prepare(
+              `INSERT INTO executions (approval_id, executed_by, started_at, status, owner_json, lease_expires_at, origin_json)
+               VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING *`,
+            )
+            .get(
+              id,
+              vote.voter,
+              vote.now,
+              JSON.stringify(vote.owner),
+              vote.now + vote.leaseMs,
+              JSON.stringify(vote.origin),
+            ) as Row;
+          this.audit({
+            at: vote.now,
+            principal: vote.voter,
+            event: 'approval.approved',
+            command: approval.command,
+            approvalId: id,
+            outcome: 'approved',
+            correlationId: vote.correlationId,
+            detail: { approvedBy: approval.approvedBy, ...(vote.reason ? { reason: vote.reason } : {}) },
+          });
+          this.audit({
+            at: vote.now,
+            principal: approval.requestedBy,
+            event: 'execution.started',
+            command: approval.command,
+            approvalId: id,
+            outcome: 'running',
+            correlationId: vote.correlationId,
+            detail: { process: vote.owner.id },
+          });
+          this.approvalEvent(vote.now, 'approval.approved', id, origin);
+          return { kind: 'decided', decision, approval, execution: this.toExecution(execution) };
+        }
       }
-      if (approval.requestedBy === vote.voter) return { kind: 'self', approval };
-
-      if (vote.decision === 'deny') {
-        this.db
-          .prepare(
-            `UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, deny_reason = ? WHERE id = ? AND status = 'pending'`,
-          )
-          .run(vote.now, vote.voter, vote.reason ?? null, id);
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(id, vote.voter, 'deny', vote.reason ?? null, vote.now);
-        this.audit({
-          at: vote.now,
-          principal: vote.voter,
-          event: 'approval.denied',
-          command: approval.command,
-          approvalId: id,
-          outcome: 'denied',
-          correlationId: vote.correlationId,
-          detail: { reason: vote.reason ?? null },
-        });
-        return { kind: 'denied', approval: this.approvalById(id) as ApprovalRecord };
-      }
-
-      const inserted = this.db
-        .prepare(
-          'INSERT OR IGNORE INTO votes (approval_id, voter, decision, reason, created_at) VALUES (?, ?, ?, NULL, ?)',
-        )
-        .run(id, vote.voter, 'approve', vote.now);
-      const approvals = this.approvalCount(id);
-      const remaining = Math.max(0, approval.requiredApprovals - approvals);
-      if (inserted.changes === 0) return { kind: 'already-voted', approval, remaining };
-      this.audit({
-        at: vote.now,
-        principal: vote.voter,
-        event: 'approval.vote',
-        command: approval.command,
-        approvalId: id,
-        outcome: remaining === 0 ? 'complete' : `${remaining} more needed`,
-        correlationId: vote.correlationId,
-      });
-      if (remaining > 0) return { kind: 'recorded', approval: this.approvalById(id) as ApprovalRecord, remaining };
-
-      // The conditional update is the one gate: only the transaction that flips pending → approved claims the run.
-      const flipped = this.db
-        .prepare(
-          `UPDATE approvals SET status = 'approved', decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending' RETURNING id`,
-        )
-        .get(vote.now, vote.voter, id);
-      approval = this.approvalById(id) as ApprovalRecord;
-      if (!flipped) return { kind: 'closed', approval };
-      const execution = this.db
-        .prepare(
-          `INSERT INTO executions (approval_id, executed_by, started_at, status) VALUES (?, ?, ?, 'running') RETURNING *`,
-        )
-        .get(id, vote.voter, vote.now) as Row;
-      this.audit({
-        at: vote.now,
-        principal: vote.voter,
-        event: 'approval.approved',
-        command: approval.command,
-        approvalId: id,
-        outcome: 'approved',
-        correlationId: vote.correlationId,
-        detail: { approvedBy: approval.approvedBy },
-      });
-      this.audit({
-        at: vote.now,
-        principal: approval.requestedBy,
-        event: 'execution.started',
-        command: approval.command,
-        approvalId: id,
-        outcome: 'running',
-        correlationId: vote.correlationId,
-      });
-      return { kind: 'execute', approval, execution: this.toExecution(execution) };
     });
     return run.immediate();
+  }
+
+  private insertVote(vote: Vote, id: string): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO votes (approval_id, voter, voter_json, decision, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, vote.voter, vote.voterJson, vote.decision, vote.reason ?? null, vote.now);
   }
 
   async expireApprovals(now: number): Promise<ApprovalRecord[]> {
@@ -208,15 +238,31 @@ export class SqliteStore implements Store {
     return row ? this.toExecution(row) : undefined;
   }
 
+  async renewExecutionLease(id: number, ownerId: string, until: number): Promise<boolean> {
+    const changed = this.db
+      .prepare(
+        `UPDATE executions SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND json_extract(owner_json, '$.id') = ?`,
+      )
+      .run(until, id, ownerId);
+    return changed.changes > 0;
+  }
+
+  async saveCheckpoint(id: number, checkpoint: Record<string, unknown>): Promise<void> {
+    this.db.prepare('UPDATE executions SET checkpoint_json = ? WHERE id = ?').run(JSON.stringify(checkpoint), id);
+  }
+
   async finishExecution(id: number, status: 'succeeded' | 'failed', resultJson: string, now: number): Promise<void> {
     const run = this.db.transaction(() => {
+      // Whatever happened meanwhile (a lease that ran out while the owner was stalled), the real outcome is recorded.
       const row = this.db
         .prepare(
-          `UPDATE executions SET status = ?, finished_at = ?, result_json = ? WHERE id = ? AND status = 'running' RETURNING *`,
+          `UPDATE executions SET status = ?, finished_at = ?, result_json = ?, lease_expires_at = NULL
+           WHERE id = ? AND status IN ('running', 'interrupted') RETURNING *`,
         )
         .get(status, now, resultJson, id) as Row | undefined;
       if (!row) return;
       const approval = this.approvalById(String(row.approval_id)) as ApprovalRecord;
+      const interruptedAt = row.interrupted_at === null ? null : Number(row.interrupted_at);
       this.audit({
         at: now,
         principal: approval.requestedBy,
@@ -225,19 +271,32 @@ export class SqliteStore implements Store {
         approvalId: approval.id,
         outcome: status,
         correlationId: approval.correlationId,
-        detail: { result: summarise(resultJson) },
+        detail: {
+          result: summarise(resultJson),
+          ...(interruptedAt === null
+            ? {}
+            : { note: 'finished after it had been reported interrupted', reportedInterruptedAt: interruptedAt }),
+        },
+      });
+      this.approvalEvent(now, 'execution.finished', approval.id, {
+        status,
+        ...(interruptedAt === null ? {} : { late: true }),
       });
     });
     run.immediate();
   }
 
-  async markInterruptedExecutions(now: number): Promise<ExecutionRecord[]> {
+  async claimInterruptedExecutions(now: number): Promise<ExecutionRecord[]> {
     const run = this.db.transaction(() => {
       const rows = this.db
-        .prepare(`UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running' RETURNING *`)
-        .all(now) as Row[];
+        .prepare(
+          `UPDATE executions SET status = 'interrupted', interrupted_at = ?
+           WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?) RETURNING *`,
+        )
+        .all(now, now) as Row[];
       for (const row of rows) {
         const approval = this.approvalById(String(row.approval_id)) as ApprovalRecord;
+        const owner = row.owner_json === null ? null : (JSON.parse(String(row.owner_json)) as ExecutionOwner);
         this.audit({
           at: now,
           principal: 'system',
@@ -246,8 +305,13 @@ export class SqliteStore implements Store {
           approvalId: approval.id,
           outcome: 'interrupted',
           correlationId: approval.correlationId,
-          detail: { startedAt: row.started_at, note: 'the bot stopped while this ran; it was not re-run' },
+          detail: {
+            startedAt: row.started_at,
+            process: owner?.id ?? 'unknown',
+            note: 'its process stopped renewing the lease; it was not re-run',
+          },
         });
+        this.approvalEvent(now, 'execution.interrupted', approval.id, {});
       }
       return rows.map((row) => this.toExecution(row));
     });
@@ -304,14 +368,14 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare('SELECT * FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT ?')
       .all(kind, limit) as Row[];
-    return rows.map((row) => ({
-      seq: Number(row.seq),
-      at: Number(row.at),
-      kind: String(row.kind),
-      principal: String(row.principal),
-      approvalId: row.approval_id === null ? null : String(row.approval_id),
-      data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
-    }));
+    return rows.map(toJournalEntry);
+  }
+
+  async journalOf(approvalId: string): Promise<JournalEntry[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM journal WHERE approval_id = ? ORDER BY seq')
+      .all(approvalId.toUpperCase()) as Row[];
+    return rows.map(toJournalEntry);
   }
 
   async createSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
@@ -426,6 +490,107 @@ export class SqliteStore implements Store {
     };
   }
 
+  async appendEvent(event: Omit<StoreEvent, 'seq'>): Promise<void> {
+    this.insertEvent(event.at, event.kind, event.subject, event.data);
+  }
+
+  async eventsAfter(seq: number, limit: number): Promise<StoreEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[];
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      at: Number(row.at),
+      kind: String(row.kind),
+      subject: String(row.subject),
+      data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
+    }));
+  }
+
+  async latestEventSeq(): Promise<number> {
+    const row = this.db.prepare('SELECT MAX(seq) AS seq FROM events').get() as Row;
+    return row.seq === null ? 0 : Number(row.seq);
+  }
+
+  async saveMessageRef(subject: string, ref: MessageRef, now: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO message_refs (subject, platform, channel_id, message_ids_json, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (subject, platform, channel_id) DO UPDATE SET message_ids_json = excluded.message_ids_json,
+           created_at = excluded.created_at`,
+      )
+      .run(subject, ref.platform, ref.channelId, JSON.stringify(ref.messageIds), now);
+  }
+
+  async messageRefs(subject: string): Promise<MessageRef[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM message_refs WHERE subject = ? ORDER BY created_at')
+      .all(subject) as Row[];
+    return rows.map((row) => ({
+      platform: String(row.platform),
+      channelId: String(row.channel_id),
+      messageIds: JSON.parse(String(row.message_ids_json)) as string[],
+    }));
+  }
+
+  async claimJob(claim: {
+    name: string;
+    owner: string;
+    now: number;
+    leaseMs: number;
+    everyMs: number;
+    evenIfNotDue?: boolean;
+  }): Promise<JobRecord | undefined> {
+    const run = this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO jobs (name, next_run_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING')
+        .run(claim.name, claim.now);
+      const row = this.db
+        .prepare(
+          `UPDATE jobs SET lease_owner = @owner, lease_expires_at = @now + @leaseMs, last_started_at = @now,
+             next_run_at = @now + @everyMs
+           WHERE name = @name AND (@any = 1 OR next_run_at <= @now) AND (lease_owner IS NULL OR lease_expires_at <= @now)
+           RETURNING *`,
+        )
+        .get({
+          name: claim.name,
+          owner: claim.owner,
+          now: claim.now,
+          leaseMs: claim.leaseMs,
+          everyMs: claim.everyMs,
+          any: claim.evenIfNotDue ? 1 : 0,
+        }) as Row | undefined;
+      return row ? toJob(row) : undefined;
+    });
+    return run.immediate();
+  }
+
+  async finishJob(run: {
+    name: string;
+    owner: string;
+    now: number;
+    outcome: 'ok' | 'failed' | 'timeout';
+    error: string | null;
+    durationMs: number;
+    state?: Record<string, unknown>;
+  }): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, last_finished_at = @now,
+           last_duration_ms = @durationMs, last_outcome = @outcome, last_error = @error, runs = runs + 1,
+           failures = failures + (CASE WHEN @outcome = 'ok' THEN 0 ELSE 1 END),
+           state_json = COALESCE(@state, state_json)
+         WHERE name = @name AND lease_owner = @owner`,
+      )
+      .run({ ...run, state: run.state === undefined ? null : JSON.stringify(run.state) });
+  }
+
+  async requestJobRun(name: string, now: number): Promise<void> {
+    this.db.prepare('UPDATE jobs SET next_run_at = MIN(next_run_at, ?) WHERE name = ?').run(now, name);
+  }
+
+  async listJobs(): Promise<JobRecord[]> {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY name').all() as Row[]).map(toJob);
+  }
+
   async upsertAlertState(state: AlertStateRecord): Promise<void> {
     this.db
       .prepare(
@@ -490,13 +655,7 @@ export class SqliteStore implements Store {
       outcome: 'expired',
       correlationId: approval.correlationId,
     });
-  }
-
-  private approvalCount(id: string): number {
-    const row = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM votes WHERE approval_id = ? AND decision = 'approve'`)
-      .get(id) as Row;
-    return Number(row.n);
+    this.approvalEvent(now, 'approval.expired', approval.id, {});
   }
 
   private approvalById(id: string): ApprovalRecord | undefined {
@@ -505,15 +664,26 @@ export class SqliteStore implements Store {
   }
 
   private toApproval(row: Row): ApprovalRecord {
-    const voters = this.db
-      .prepare(`SELECT voter FROM votes WHERE approval_id = ? AND decision = 'approve' ORDER BY created_at, voter`)
-      .all(row.id) as Row[];
+    const votes = (
+      this.db.prepare('SELECT * FROM votes WHERE approval_id = ? ORDER BY created_at, voter').all(row.id) as Row[]
+    ).map((v) => ({
+      voter: String(v.voter),
+      voterJson: v.voter_json === null ? JSON.stringify({ id: String(v.voter), groups: [] }) : String(v.voter_json),
+      decision: v.decision === 'deny' ? ('deny' as const) : ('approve' as const),
+      reason: v.reason === null ? null : String(v.reason),
+      at: Number(v.created_at),
+    }));
     return {
       id: String(row.id),
+      kind: String(row.kind) as ApprovalKind,
       command: String(row.command),
       argsJson: String(row.args_json),
       planJson: String(row.plan_json),
       requestedBy: String(row.requested_by),
+      requesterJson:
+        row.requester_json === null
+          ? JSON.stringify({ id: String(row.requested_by), groups: [] })
+          : String(row.requester_json),
       channelPlatform: String(row.channel_platform),
       channelId: String(row.channel_id),
       correlationId: String(row.correlation_id),
@@ -521,11 +691,14 @@ export class SqliteStore implements Store {
       expiresAt: Number(row.expires_at),
       requiredApprovals: Number(row.required_approvals),
       approverRole: String(row.approver_role),
+      reasonRequired: Number(row.reason_required) === 1,
+      parentId: row.parent_id === null ? null : String(row.parent_id),
       status: row.status as ApprovalStatus,
       decidedAt: row.decided_at === null ? null : Number(row.decided_at),
       decidedBy: row.decided_by === null ? null : String(row.decided_by),
       denyReason: row.deny_reason === null ? null : String(row.deny_reason),
-      approvedBy: voters.map((v) => String(v.voter)),
+      votes,
+      approvedBy: votes.filter((v) => v.decision === 'approve').map((v) => v.voter),
     };
   }
 
@@ -538,7 +711,23 @@ export class SqliteStore implements Store {
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
       status: row.status as ExecutionRecord['status'],
       resultJson: row.result_json === null ? null : String(row.result_json),
+      owner: row.owner_json === null ? null : (JSON.parse(String(row.owner_json)) as ExecutionOwner),
+      leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+      checkpoint:
+        row.checkpoint_json === null ? null : (JSON.parse(String(row.checkpoint_json)) as Record<string, unknown>),
+      interruptedAt: row.interrupted_at === null ? null : Number(row.interrupted_at),
+      origin: row.origin_json === null ? null : (JSON.parse(String(row.origin_json)) as VoteOrigin),
     };
+  }
+
+  private approvalEvent(at: number, kind: string, id: string, data: Record<string, unknown>): void {
+    this.insertEvent(at, kind, `approval:${id}`, data);
+  }
+
+  private insertEvent(at: number, kind: string, subject: string, data: Record<string, unknown>): void {
+    this.db
+      .prepare('INSERT INTO events (at, kind, subject, data_json) VALUES (?, ?, ?, ?)')
+      .run(at, kind, subject, JSON.stringify(data));
   }
 
   private audit(entry: NewAudit): AuditRecord {
@@ -569,4 +758,32 @@ function summarise(resultJson: string): unknown {
   } catch {
     return resultJson.slice(0, 200);
   }
+}
+
+function toJournalEntry(row: Row): JournalEntry {
+  return {
+    seq: Number(row.seq),
+    at: Number(row.at),
+    kind: String(row.kind),
+    principal: String(row.principal),
+    approvalId: row.approval_id === null ? null : String(row.approval_id),
+    data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
+  };
+}
+
+function toJob(row: Row): JobRecord {
+  return {
+    name: String(row.name),
+    nextRunAt: Number(row.next_run_at),
+    leaseOwner: row.lease_owner === null ? null : String(row.lease_owner),
+    leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+    state: JSON.parse(String(row.state_json)) as Record<string, unknown>,
+    lastStartedAt: row.last_started_at === null ? null : Number(row.last_started_at),
+    lastFinishedAt: row.last_finished_at === null ? null : Number(row.last_finished_at),
+    lastDurationMs: row.last_duration_ms === null ? null : Number(row.last_duration_ms),
+    lastOutcome: row.last_outcome === null ? null : (String(row.last_outcome) as JobRecord['lastOutcome']),
+    lastError: row.last_error === null ? null : String(row.last_error),
+    runs: Number(row.runs),
+    failures: Number(row.failures),
+  };
 }

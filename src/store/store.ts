@@ -8,12 +8,27 @@
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 export type ExecutionStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
+export type ApprovalKind = 'execute' | 'continue';
+
+export interface VoteRecord {
+  voter: string;
+  /** The voter as their platform described them ({id, groups}), JSON: roles are checked again at execution. */
+  voterJson: string;
+  decision: 'approve' | 'deny';
+  reason: string | null;
+  at: number;
+}
+
 export interface ApprovalRecord {
   id: string;
+  /** `execute` runs the command's plan; `continue` resumes the interrupted execution of `parentId` from its checkpoint. */
+  kind: ApprovalKind;
   command: string;
   argsJson: string;
   planJson: string;
   requestedBy: string;
+  /** The requester as their platform described them ({id, groups, displayName}), JSON. */
+  requesterJson: string;
   channelPlatform: string;
   channelId: string;
   correlationId: string;
@@ -21,11 +36,24 @@ export interface ApprovalRecord {
   expiresAt: number;
   requiredApprovals: number;
   approverRole: string;
+  reasonRequired: boolean;
+  parentId: string | null;
   status: ApprovalStatus;
   decidedAt: number | null;
   decidedBy: string | null;
   denyReason: string | null;
+  votes: VoteRecord[];
+  /** The approving voters, in the order they voted. */
   approvedBy: string[];
+}
+
+/** The process carrying out an execution. Only it renews the lease; an expired lease is what "interrupted" means. */
+export interface ExecutionOwner {
+  /** host:pid:start, unique per process. */
+  id: string;
+  pid: number;
+  host: string;
+  startedAt: number;
 }
 
 export interface ExecutionRecord {
@@ -36,6 +64,14 @@ export interface ExecutionRecord {
   finishedAt: number | null;
   status: ExecutionStatus;
   resultJson: string | null;
+  owner: ExecutionOwner | null;
+  leaseExpiresAt: number | null;
+  /** How far it got, as the command recorded it. */
+  checkpoint: Record<string, unknown> | null;
+  /** When it was reported interrupted (kept when its real outcome arrives later). */
+  interruptedAt: number | null;
+  /** Where the vote that started it came from. */
+  origin: VoteOrigin | null;
 }
 
 export interface AuditRecord {
@@ -55,27 +91,81 @@ export type NewAudit = Omit<AuditRecord, 'seq' | 'detail'> & { detail?: Record<s
 
 export type NewApproval = Omit<
   ApprovalRecord,
-  'id' | 'status' | 'decidedAt' | 'decidedBy' | 'denyReason' | 'approvedBy'
+  'id' | 'status' | 'decidedAt' | 'decidedBy' | 'denyReason' | 'votes' | 'approvedBy'
 >;
 
-export type VoteOutcome =
-  | { kind: 'not-found'; id: string }
-  | { kind: 'self'; approval: ApprovalRecord }
-  | { kind: 'closed'; approval: ApprovalRecord }
-  | { kind: 'expired'; approval: ApprovalRecord }
-  | { kind: 'already-voted'; approval: ApprovalRecord; remaining: number }
-  | { kind: 'recorded'; approval: ApprovalRecord; remaining: number }
-  | { kind: 'denied'; approval: ApprovalRecord }
-  /** Exactly one voter ever gets this for a request: the one whose vote completed it. It must run execute. */
-  | { kind: 'execute'; approval: ApprovalRecord; execution: ExecutionRecord };
+/**
+ * What the approval gate (`src/core/approval/decide-vote.ts`) decided about one vote. The store persists it and
+ * nothing more: the rule lives in the gate, so that every store implements it the same way.
+ */
+export type VoteDecision =
+  | {
+      kind: 'refused';
+      reason: 'approver-role' | 'self' | 'closed' | 'expired' | 'already-voted' | 'reason-required';
+    }
+  | { kind: 'recorded'; remaining: number }
+  | { kind: 'denied' }
+  | { kind: 'approved' };
+
+/** Where a vote came from: the decision's messages depend on it (a typed answer already shows the outcome there). */
+export interface VoteOrigin {
+  platform: string;
+  channelId: string;
+  trigger: 'typed' | 'button';
+}
 
 export interface Vote {
   approvalId: string;
   voter: string;
+  voterJson: string;
   decision: 'approve' | 'deny';
   reason?: string;
   now: number;
   correlationId: string;
+  origin: VoteOrigin;
+  /** Who runs the execution an approving vote claims, and for how long before the lease must be renewed. */
+  owner: ExecutionOwner;
+  leaseMs: number;
+}
+
+export type VoteOutcome =
+  | { kind: 'not-found'; id: string }
+  /** `execution` is set for exactly one vote of a request, the one whose decision was `approved`: it must run it. */
+  | { kind: 'decided'; decision: VoteDecision; approval: ApprovalRecord; execution?: ExecutionRecord };
+
+/**
+ * Something that changed and that the chat should show: `approval.*` and `execution.*` for approval requests. The long-
+ * lived process reads them in order (`eventsAfter`) and updates its messages, whichever process made the change.
+ */
+export interface StoreEvent {
+  seq: number;
+  at: number;
+  kind: string;
+  /** What it is about, as in a message's subject: `approval:K7M2Q9`. */
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+/** Where a message was posted (Slack ts, Discord message ids), so that it can be updated or answered later. */
+export interface MessageRef {
+  platform: string;
+  channelId: string;
+  messageIds: string[];
+}
+
+export interface JobRecord {
+  name: string;
+  nextRunAt: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  state: Record<string, unknown>;
+  lastStartedAt: number | null;
+  lastFinishedAt: number | null;
+  lastDurationMs: number | null;
+  lastOutcome: 'ok' | 'failed' | 'timeout' | null;
+  lastError: string | null;
+  runs: number;
+  failures: number;
 }
 
 export interface AlertStateRecord {
@@ -134,14 +224,25 @@ export interface Store {
   createApproval(request: NewApproval): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   listApprovals(options: { statuses?: ApprovalStatus[]; limit: number }): Promise<ApprovalRecord[]>;
-  /** One atomic step: checks, records the vote, closes the request and claims its execution when complete. */
-  castVote(vote: Vote): Promise<VoteOutcome>;
-  /** Marks every pending request whose time is up as expired, with an audit entry each. */
+  /**
+   * One atomic step: reads the request with its votes, asks `decide` (the gate's pure rule) and persists exactly what
+   * it decided (the vote, the closing of the request, the claimed execution with its owner and lease), with the audit
+   * entries and events, in one transaction. `decide` may run more than once and must have no side effects.
+   */
+  vote(vote: Vote, decide: (approval: ApprovalRecord) => VoteDecision): Promise<VoteOutcome>;
+  /** Marks every pending request whose time is up as expired, with an audit entry and an event each. */
   expireApprovals(now: number): Promise<ApprovalRecord[]>;
   getExecution(approvalId: string): Promise<ExecutionRecord | undefined>;
+  /** Extends the lease while the owner still holds it; false when the execution is no longer this owner's to run. */
+  renewExecutionLease(id: number, ownerId: string, until: number): Promise<boolean>;
+  saveCheckpoint(id: number, checkpoint: Record<string, unknown>): Promise<void>;
+  /**
+   * Records the outcome, with its audit entry and event. Never dropped: an execution reported interrupted (its lease
+   * ran out while it was still working) gets its real outcome too, and the audit says both.
+   */
   finishExecution(id: number, status: 'succeeded' | 'failed', resultJson: string, now: number): Promise<void>;
-  /** At start-up: executions still `running` were cut off by a crash; they become `interrupted`, never re-run. */
-  markInterruptedExecutions(now: number): Promise<ExecutionRecord[]>;
+  /** Executions still `running` whose lease ran out become `interrupted` (never re-run), each claimed by one caller. */
+  claimInterruptedExecutions(now: number): Promise<ExecutionRecord[]>;
   appendAudit(entry: NewAudit): Promise<AuditRecord>;
   queryAudit(filter: {
     principal?: string;
@@ -151,6 +252,8 @@ export interface Store {
   }): Promise<AuditRecord[]>;
   appendJournal(entry: Omit<JournalEntry, 'seq'>): Promise<void>;
   recentJournal(kind: string, limit: number): Promise<JournalEntry[]>;
+  /** Everything an approval's execution journalled, oldest first. */
+  journalOf(approvalId: string): Promise<JournalEntry[]>;
   createSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
   listSchedules(filter: { kind?: string; statuses?: ScheduleStatus[] }): Promise<ScheduleRecord[]>;
   /**
@@ -163,6 +266,38 @@ export interface Store {
     id: string,
     change: { status?: ScheduleStatus; reason?: string | null; ranOnce?: boolean; by: string; now: number },
   ): Promise<ScheduleRecord | undefined>;
+  appendEvent(event: Omit<StoreEvent, 'seq'>): Promise<void>;
+  eventsAfter(seq: number, limit: number): Promise<StoreEvent[]>;
+  latestEventSeq(): Promise<number>;
+  /** Keeps where a message about `subject` was posted; one per subject and channel (a newer one replaces it). */
+  saveMessageRef(subject: string, ref: MessageRef, now: number): Promise<void>;
+  messageRefs(subject: string): Promise<MessageRef[]>;
+  /**
+   * Takes a job's run when it is due and nobody holds it (or their lease ran out): sets the lease and moves the next
+   * run to `now + everyMs`, so that a missed run is not stacked. `evenIfNotDue` takes it whenever nobody holds it.
+   * Undefined when it is not this caller's to run.
+   */
+  claimJob(claim: {
+    name: string;
+    owner: string;
+    now: number;
+    leaseMs: number;
+    everyMs: number;
+    evenIfNotDue?: boolean;
+  }): Promise<JobRecord | undefined>;
+  /** Records the run's outcome and releases the lease, if the owner still holds it. */
+  finishJob(run: {
+    name: string;
+    owner: string;
+    now: number;
+    outcome: 'ok' | 'failed' | 'timeout';
+    error: string | null;
+    durationMs: number;
+    state?: Record<string, unknown>;
+  }): Promise<void>;
+  /** Makes a job due now (a change that it should act on at once). */
+  requestJobRun(name: string, now: number): Promise<void>;
+  listJobs(): Promise<JobRecord[]>;
   upsertAlertState(state: AlertStateRecord): Promise<void>;
   getAlertState(key: string): Promise<AlertStateRecord | undefined>;
   addSilence(silence: SilenceRecord): Promise<void>;

@@ -1,3 +1,4 @@
+import type { APIMessage, APIMessageComponentGuildInteraction, APIModalSubmitGuildInteraction } from 'discord.js';
 import {
   type DiscordAdapter,
   type DiscordAdapterOptions,
@@ -5,8 +6,18 @@ import {
 } from '../../src/adapters/discord/discord-adapter.js';
 import { FakeDiscordGateway } from './discord-fake-gateway.js';
 import { FakeDiscordRest, type RecordedRequest } from './discord-fake-rest.js';
-import { discordIds, discordToken, opsGuild } from './discord-interactions.js';
+import {
+  buttonClick,
+  discordIds,
+  discordToken,
+  discordUsers,
+  type FakeUser,
+  modalSubmit,
+  opsGuild,
+  slashCommand,
+} from './discord-interactions.js';
 import { type Gate, newGate, reportCommand, slowCommand } from './discord-test-commands.js';
+import { eventually } from './eventually.js';
 import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 
@@ -98,3 +109,62 @@ export const is =
   (method: string, path: string) =>
   (request: RecordedRequest): boolean =>
     request.method === method && request.path === path;
+
+/** A destructive request (the harness's /destroy) and the message that carries its buttons. */
+export interface OpenRequest {
+  id: string;
+  message: APIMessage;
+  /** The slash command's interaction token. */
+  token: string;
+}
+
+/** `user` (Rita by default) asks for /destroy TARGET; resolves once the request's message is known to the bot. */
+export async function openRequest(
+  b: DiscordTestBot,
+  target = 'disk-1',
+  user = discordUsers.rita,
+): Promise<OpenRequest> {
+  const ask = slashCommand({ user, command: 'destroy', options: { target } });
+  b.send(ask);
+  await b.rest.waitFor(is('PATCH', routes.original(ask)));
+  const message = b.rest.originalMessage(ask.token) as unknown as APIMessage;
+  const button = customIdsOf(message).find((c) => c.startsWith('run:/approvals approve '));
+  const id = button?.split(' ')[2] ?? '';
+  // As a person would, act only once the message is there: the adapter has told the runtime where it is.
+  await eventually(async () => (await b.h.store.messageRefs(`approval:${id}`)).length > 0);
+  return { id, message, token: ask.token };
+}
+
+/** The custom ids of a message's buttons. */
+export function customIdsOf(message: { components?: unknown }): string[] {
+  const rows = (message.components ?? []) as Array<{ components?: Array<{ custom_id?: string }> }>;
+  return rows.flatMap((r) => (r.components ?? []).map((c) => c.custom_id ?? ''));
+}
+
+/**
+ * `user` clicks Approve or Deny on a request's message (the button that runs `/approvals approve|deny`). Deny opens a
+ * form, answered with `reason`. Resolves with the interactions sent.
+ */
+export async function clickButton(
+  b: DiscordTestBot,
+  o: { user: FakeUser; request: { message: APIMessage }; decision: 'approve' | 'deny'; reason?: string },
+): Promise<{ click: APIMessageComponentGuildInteraction; submit?: APIModalSubmitGuildInteraction }> {
+  const customId = customIdsOf(o.request.message).find((c) => c.includes(`:/approvals ${o.decision} `));
+  if (!customId) throw new Error(`the message has no ${o.decision} button`);
+  const click = buttonClick({ user: o.user, customId, message: o.request.message });
+  b.send(click);
+  if (!customId.startsWith('ask:')) return { click };
+  await b.rest.waitFor(is('POST', routes.callback(click)));
+  const submit = modalSubmit({
+    user: o.user,
+    customId,
+    values: { answer: o.reason ?? 'no reason given' },
+    message: o.request.message,
+  });
+  b.send(submit);
+  return { click, submit };
+}
+
+/** Where the bot edits a channel message over its own REST API. */
+export const messagePath = (message: { id: string; channel_id: string }): string =>
+  `${routes.channelMessages(message.channel_id)}/${message.id}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import type { ClusterServices } from '../../src/cluster/cluster-services.js';
-import { type ChannelPoster, ChannelPosters } from '../../src/core/channel-poster.js';
+import type { ChannelPoster, ChannelPosters, MessageRef } from '../../src/core/channel-poster.js';
 import { FakeClock } from '../../src/core/clock.js';
 import {
   type ChannelRef,
@@ -12,11 +12,13 @@ import {
   defineDestructiveCommand,
   type Principal,
 } from '../../src/core/command.js';
+import type { JobRegistry } from '../../src/core/jobs/job-registry.js';
+import { createKernel } from '../../src/core/kernel.js';
 import { loadCommands } from '../../src/core/load-commands.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
+import type { HealthView } from '../../src/core/platform-health.js';
 import { block, type Reply } from '../../src/core/reply.js';
-import { Runtime, type RuntimeOptions } from '../../src/core/runtime.js';
-import type { HealthView } from '../../src/net/connection-health.js';
+import type { Runtime, RuntimeOptions } from '../../src/core/runtime.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 /** Captures every log line as text, to assert on what the log says (and never says). */
@@ -41,6 +43,7 @@ export function destroyCommand(state: { executions: number; gate?: Promise<void>
     role: 'operator',
     destructive: true,
     approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
+    planSchema: z.strictObject({ target: z.string().min(1) }),
     async plan(_ctx, args) {
       if (args.target === 'blocked') {
         return {
@@ -80,11 +83,18 @@ export interface Harness {
   store: SqliteStore;
   clock: FakeClock;
   state: { executions: number; gate?: Promise<void>; fail?: boolean };
+  /** What the chat would show, from the recording poster of platform `slack`: posts, updates and thread replies. */
   posted: Array<{ channel: ChannelRef; reply: Reply }>;
+  updates: Array<{ ref: MessageRef; reply: Reply }>;
+  threads: Array<{ ref: MessageRef; reply: Reply }>;
+  /** The background jobs (expiry, recovery, chat updates); tests tick them on the fake clock. */
+  jobs: JobRegistry;
+  /** Waits for audit entries and chat updates still under way. */
+  settled(): Promise<void>;
   /** The runtime's posters, so that a platform adapter under test can register itself beside the recorder. */
   posters: ChannelPosters;
   /** The RBAC rules the runtime was built with, for adapters that read them (Slack reads user groups only if used). */
-  rbac: RuntimeOptions['rbac'];
+  rbac: RuntimeOptions<unknown>['rbac'];
   logLines: string[];
   dbPath: string;
   run(principal: Principal, line: string, where?: ChannelRef): Promise<Reply>;
@@ -95,7 +105,7 @@ export interface Harness {
 const unused = (what: string) => () => {
   throw new Error(`the runtime harness has no ${what}`);
 };
-const fakeCluster: ClusterServices = {
+export const fakeCluster: ClusterServices = {
   topology: { name: 'test', daemons: [], miners: [], hosts: [] },
   fullNode: unused('full node'),
   daemon: unused('full node'),
@@ -117,6 +127,14 @@ export async function createHarness(
     channels?: Record<string, string[]>;
     approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }>;
     health?: HealthView;
+    /**
+     * A long-lived process (default: its changes reach the chat at once, and its jobs run when ticked), or one like
+     * `exec`, which runs no background work at all.
+     */
+    longLived?: boolean;
+    /** This harness as a process (tests play several processes sharing one store). */
+    owner?: { id: string; pid: number; host: string; startedAt: number };
+    executionLeaseMs?: number;
   } = {},
 ): Promise<Harness> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
@@ -124,15 +142,24 @@ export async function createHarness(
   const state = options.state ?? { executions: 0 };
   const { log, lines } = captureLog();
   const store = new SqliteStore(dbPath);
-  const posters = new ChannelPosters(log);
   const posted: Harness['posted'] = [];
+  const updates: Harness['updates'] = [];
+  const threads: Harness['threads'] = [];
+  let messages = 0;
   const recorder: ChannelPoster = {
     platform: 'slack',
     async post(where, reply) {
       posted.push({ channel: where, reply });
+      messages++;
+      return { platform: 'slack', channelId: where.id, messageIds: [`m${messages}`] };
+    },
+    async update(ref, reply) {
+      updates.push({ ref, reply });
+    },
+    async replyInThread(ref, reply) {
+      threads.push({ ref, reply });
     },
   };
-  posters.register(recorder);
   const commands = [...(await loadCommands()), destroyCommand(state), ...(options.extraCommands ?? [])];
   const rbac: Harness['rbac'] = {
     roles: {
@@ -143,23 +170,31 @@ export async function createHarness(
     approvals: options.approvals ?? {},
     channels: options.channels ?? {},
   };
-  const runtime = new Runtime({
+  const kernel = createKernel({
     commands,
     store,
     cluster: fakeCluster,
     rbac,
-    posters,
     log,
     clock,
+    owner: options.owner ?? { id: 'test-host:1:0', pid: 1, host: 'test-host', startedAt: 0 },
+    ...(options.executionLeaseMs === undefined ? {} : { executionLeaseMs: options.executionLeaseMs }),
     ...(options.health ? { health: options.health } : {}),
   });
-  await runtime.recover();
+  kernel.posters.register(recorder);
+  // Changes reach the recorder at once; the periodic jobs run only when a test ticks them.
+  if (options.longLived !== false) kernel.startBackgroundWork({ timer: false });
+  const { runtime, posters } = kernel;
   const harness: Harness = {
-    runtime,
+    runtime: runtime as Runtime,
     store,
     clock,
     state,
     posted,
+    updates,
+    threads,
+    jobs: kernel.jobs,
+    settled: () => kernel.settled(),
     posters,
     rbac,
     logLines: lines,
@@ -169,17 +204,20 @@ export async function createHarness(
       return runtime.dispatch({ principal, channel: where, command, text: rest.join(' ') });
     },
     async reopen() {
-      await store.close();
+      await harness.close();
       return createHarness({ ...options, dbPath, clock, state });
     },
-    close: () => store.close(),
+    async close() {
+      await kernel.stop();
+      await store.close();
+    },
   };
   return harness;
 }
 
-/** The approval id a destructive command's reply carries on its buttons. */
+/** The approval id of a request's message (its subject, `approval:K7M2Q9`). */
 export function requestIdOf(reply: Reply): string {
-  const id = reply.actions?.[0]?.requestId;
+  const id = reply.subject?.startsWith('approval:') ? reply.subject.slice('approval:'.length) : undefined;
   if (!id) throw new Error(`reply has no approval request: ${JSON.stringify(reply)}`);
   return id;
 }

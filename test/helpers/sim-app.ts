@@ -53,7 +53,15 @@ export async function startSimApp(
   const { log, lines } = captureLog();
   const app = await createApp(config, { log, clock });
   const posted: Reply[] = [];
-  app.posters.register({ platform: 'terminal', post: async (_channel, reply) => void posted.push(reply) });
+  app.posters.register({
+    platform: 'terminal',
+    post: async (channel, reply) => {
+      posted.push(reply);
+      return { platform: 'terminal', channelId: channel.id, messageIds: [String(posted.length)] };
+    },
+    update: async () => undefined,
+    replyInThread: async (_ref, reply) => void posted.push(reply),
+  });
   return {
     posted,
     sim,

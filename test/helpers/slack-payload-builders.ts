@@ -32,6 +32,9 @@ export function slashCommand(o: {
 /** A click on a button of a message the bot posted; `blocks` are that message's blocks, as Slack echoes them. */
 export function buttonClick(o: {
   actionId: string;
+  /** The button's value: the command line it runs. */
+  value: string;
+  label?: string;
   user: string;
   channel?: string;
   messageTs: string;
@@ -39,7 +42,6 @@ export function buttonClick(o: {
   responseUrl: string;
 }): Record<string, unknown> {
   const channel = o.channel ?? 'C0OPS';
-  const [, value] = o.actionId.split(':');
   return {
     type: 'block_actions',
     user: { id: o.user, username: o.user.toLowerCase(), name: o.user.toLowerCase(), team_id: 'T0FAKE' },
@@ -58,20 +60,20 @@ export function buttonClick(o: {
       {
         type: 'button',
         action_id: o.actionId,
-        block_id: `approval:${value}`,
-        value,
-        text: { type: 'plain_text', text: 'x' },
+        block_id: 'actions',
+        value: o.value,
+        text: { type: 'plain_text', text: o.label ?? 'x' },
         action_ts: '1764500000.1',
       },
     ],
   };
 }
 
-/** The Deny modal submitted with a reason; `privateMetadata` is what views.open carried. */
-export function denySubmission(o: {
+/** A button's form submitted with an answer; `privateMetadata` is what views.open carried. */
+export function formSubmission(o: {
   user: string;
   privateMetadata: string;
-  reason: string;
+  answer: string;
   viewId?: string;
 }): Record<string, unknown> {
   return {
@@ -85,9 +87,9 @@ export function denySubmission(o: {
       id: o.viewId ?? 'V1',
       team_id: 'T0FAKE',
       type: 'modal',
-      callback_id: 'lotus-deny-reason',
+      callback_id: 'lotus-ask',
       private_metadata: o.privateMetadata,
-      state: { values: { reason: { reason: { type: 'plain_text_input', value: o.reason } } } },
+      state: { values: { answer: { answer: { type: 'plain_text_input', value: o.answer } } } },
       hash: 'h',
     },
     response_urls: [],

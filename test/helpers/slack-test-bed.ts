@@ -4,12 +4,13 @@ import {
   type SlackAdapterOptions,
   startSlackAdapter,
 } from '../../src/adapters/slack/slack-adapter.js';
+import { eventually } from './eventually.js';
 import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
 import { FakeResponseUrls } from './slack-fake-response-url.js';
 import { FakeSocketModeServer } from './slack-fake-socket-mode.js';
 import { FakeSlackWebApi, type RecordedCall } from './slack-fake-web-api.js';
-import { buttonClick, slashCommand } from './slack-payload-builders.js';
+import { buttonClick, formSubmission, slashCommand } from './slack-payload-builders.js';
 
 export interface SlackTestBedOptions {
   mode?: 'socket' | 'http';
@@ -86,6 +87,8 @@ export async function startSlackTestBed(options: SlackTestBedOptions = {}): Prom
     await Promise.all([api.close(), socket.close(), responses.close(), h.close()]);
     throw error;
   }
+  // As in the running bot: messages about requests (updates, thread replies) reach Slack through the adapter.
+  h.posters.register(adapter.poster);
   return {
     h,
     api,
@@ -136,9 +139,14 @@ export function blocksOf(call: RecordedCall): Blocks {
 
 /** The action_ids of every button in some blocks. */
 export function actionIds(blocks: Blocks): string[] {
+  return buttonsOf(blocks).map((b) => b.action_id);
+}
+
+/** Every button in some blocks, with the command line it runs. */
+export function buttonsOf(blocks: Blocks): Array<{ action_id: string; value: string; text: { text: string } }> {
   return blocks
     .filter((b) => b.type === 'actions')
-    .flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
+    .flatMap((b) => b.elements as Array<{ action_id: string; value: string; text: { text: string } }>);
 }
 
 /** A posted approval request: its id, and the message's ts and blocks as Slack would echo them in a click. */
@@ -160,23 +168,41 @@ export async function requestDestroy(b: SlackTestBed, target = 'disk-1'): Promis
     }),
   );
   const posted = await b.api.waitFor('chat.postMessage', (c) => actionIds(blocksOf(c)).length > 0);
-  const id = (actionIds(blocksOf(posted))[0] ?? '').split(':')[1] ?? '';
+  const approve = buttonsOf(blocksOf(posted)).find((x) => x.value.startsWith('/approvals approve '));
+  const id = approve?.value.split(' ')[2] ?? '';
+  // As a person would, act only once the message is there: the adapter has told the runtime where it is.
+  await eventually(async () => (await b.h.store.messageRefs(`approval:${id}`)).length > 0);
   return { id, ts: String(posted.answer.ts), blocks: blocksOf(posted) };
 }
 
-/** `user` clicks Approve or Deny on a posted request; the private answer, if any, goes to response_url `answerAs`. */
-export function clickButton(
+/**
+ * `user` clicks Approve or Deny on a posted request (the button whose command is `/approvals approve|deny`); the
+ * private answer, if any, goes to response_url `answerAs`. Deny opens a form: `reason` is typed into it and sent.
+ */
+export async function clickButton(
   b: SlackTestBed,
-  o: { decision: 'approve' | 'deny'; request: PostedRequest; user: string; answerAs: string },
-): ReturnType<FakeSocketModeServer['send']> {
-  return b.socket.send(
+  o: { decision: 'approve' | 'deny'; request: PostedRequest; user: string; answerAs: string; reason?: string },
+): Promise<void> {
+  const button = buttonsOf(o.request.blocks).find((x) => x.value.startsWith(`/approvals ${o.decision} `));
+  if (!button) throw new Error(`the request has no ${o.decision} button`);
+  const opened = new Set(b.api.callsOf('views.open'));
+  await b.socket.send(
     'interactive',
     buttonClick({
-      actionId: `${o.decision}:${o.request.id}`,
+      actionId: button.action_id,
+      value: button.value,
+      label: button.text.text,
       user: o.user,
       messageTs: o.request.ts,
       blocks: o.request.blocks,
       responseUrl: b.responses.url(o.answerAs),
     }),
+  );
+  if (!button.action_id.startsWith('ask:')) return;
+  const form = await b.api.waitFor('views.open', (c) => !opened.has(c));
+  const view = form.body.view as { private_metadata: string };
+  await b.socket.send(
+    'interactive',
+    formSubmission({ user: o.user, privateMetadata: view.private_metadata, answer: o.reason ?? 'no reason given' }),
   );
 }

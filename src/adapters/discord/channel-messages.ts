@@ -18,9 +18,16 @@ const created = z.looseObject({ id: z.string() });
 export class ChannelMessages {
   constructor(private readonly rest: REST) {}
 
-  async post(channelId: string, message: DiscordMessage, mention?: { userId: string }): Promise<{ id: string }> {
+  /** `replyTo` makes it a reply to that message of the channel (Discord's threads need a permission replies do not). */
+  async post(
+    channelId: string,
+    message: DiscordMessage,
+    mention?: { userId: string },
+    replyTo?: string,
+  ): Promise<{ id: string }> {
     const body = {
       ...(mention ? { content: `<@${mention.userId}>` } : {}),
+      ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
       embeds: message.embeds,
       components: message.components,
       allowed_mentions: { parse: [], ...(mention ? { users: [mention.userId] } : {}) },

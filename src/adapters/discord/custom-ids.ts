@@ -1,29 +1,30 @@
 import { discordLimits } from './discord-limits.js';
 
-/** What a button or modal stands for: a vote on one approval request, or the reason form of a deny. */
-export interface ApprovalCustomId {
-  kind: 'approve' | 'deny' | 'deny-reason';
-  requestId: string;
+/** What a button or form stands for: a command line to run, or one to complete with the clicker's answer first. */
+export interface ActionCustomId {
+  kind: 'run' | 'ask';
+  command: string;
 }
 
-const pattern = /^(approve|deny|deny-reason):([A-Za-z0-9]{1,64})$/;
+const pattern = /^(run|ask):(\/\S[^\r\n]*)$/;
 
 /**
- * Buttons carry the request id in their custom id (`approve:K7M2Q9`), so a click is routed by its text alone, backed
- * by the store: approvals keep working after a restart, unlike in-memory collectors.
+ * Buttons carry their command line in their custom id (`run:/approvals approve K7M2Q9`), so a click is routed by its
+ * text alone: buttons keep working after a restart, and no state is kept for them. The core keeps command lines of
+ * buttons short enough for Discord's 100 characters.
  */
 export const customIds = {
-  encode(kind: ApprovalCustomId['kind'], requestId: string): string {
-    const id = `${kind}:${requestId}`;
+  encode(kind: ActionCustomId['kind'], command: string): string {
+    const id = `${kind}:${command}`;
     if (!pattern.test(id) || id.length > discordLimits.customId)
-      throw new RangeError(`not a valid approval request id: ${requestId}`);
+      throw new RangeError(`not a command line a button can carry: ${command}`);
     return id;
   },
 
-  /** Undefined for custom ids this adapter did not make (another bot feature, an old message). */
-  parse(customId: string): ApprovalCustomId | undefined {
+  /** Undefined for custom ids this adapter did not make (another bot's, an old message's). */
+  parse(customId: string): ActionCustomId | undefined {
     const match = pattern.exec(customId);
     if (!match) return undefined;
-    return { kind: match[1] as ApprovalCustomId['kind'], requestId: match[2] as string };
+    return { kind: match[1] as ActionCustomId['kind'], command: match[2] as string };
   },
 };

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { HealthReporter } from '../../net/connection-health.js';
 import type { PlatformTransport } from '../../net/platform-transport.js';
-import { ApprovalButtons } from './approval-buttons.js';
+import { ActionButtons } from './action-buttons.js';
 import { botToken } from './bot-token.js';
 import { ChannelMessages } from './channel-messages.js';
 import { DiscordChannelPoster } from './discord-channel-poster.js';
@@ -18,7 +18,7 @@ import { SlashCommands } from './slash-commands.js';
 
 export interface DiscordAdapterOptions {
   config: DiscordConfig;
-  runtime: Pick<Runtime, 'dispatch' | 'voteFrom'>;
+  runtime: Pick<Runtime, 'dispatch' | 'messagePosted' | 'promptFor'>;
   log: Logger;
   /** When given, the adapter registers its poster here at start and removes it at stop. */
   posters?: ChannelPosters;
@@ -37,10 +37,7 @@ export interface DiscordAdapterOptions {
 }
 
 export interface DiscordAdapter {
-  /**
-   * Posts to `discord:<channel id>`, and edits approval requests decided elsewhere (`approvalClosed`); registered in
-   * `posters` when those were given.
-   */
+  /** Posts to `discord:<channel id>`, edits and answers posted messages; registered in `posters` when given. */
   readonly poster: ChannelPoster;
   /** Stops taking interactions, lets the ones in flight finish (bounded), and closes the gateway. */
   stop(): Promise<void>;
@@ -71,9 +68,9 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     allowedMentions: { parse: [] },
   });
   const channelMessages = new ChannelMessages(client.rest);
-  const poster = new DiscordChannelPoster(channelMessages, restOptions.api, clock);
-  const slash = new SlashCommands({ runtime, clock, log, channelMessages, requests: poster.requests });
-  const buttons = new ApprovalButtons({ runtime, clock, log, channelMessages, poster });
+  const poster = new DiscordChannelPoster(channelMessages, restOptions.api);
+  const slash = new SlashCommands({ runtime, clock, log, channelMessages });
+  const buttons = new ActionButtons({ runtime, clock, log, channelMessages });
 
   const inFlight = new Set<Promise<void>>();
   const handle = async (interaction: Interaction): Promise<void> => {

@@ -82,14 +82,14 @@ export class InteractionResponder {
   /**
    * The final answer of a slash command: it replaces the deferred reply. A reply for the asker alone replaces it with
    * an ephemeral message (the public "thinking…" message is deleted first, since a deferred reply cannot change its
-   * visibility). Parts beyond the first message follow as follow-ups. Resolves with the id of the last message sent
-   * (the one that carries an approval request's buttons), when Discord said it.
+   * visibility). Parts beyond the first message follow as follow-ups. Resolves with the ids of the public messages
+   * sent, in order, when Discord said each (undefined when it did not, or when the answer was private).
    */
-  async finish(reply: Reply): Promise<string | undefined> {
+  async finish(reply: Reply): Promise<string[] | undefined> {
     this.finished = true;
     this.pendingProgress = undefined;
     const messages = renderEmbeds(reply);
-    let lastId: string | undefined;
+    const ids: Array<string | undefined> = [];
     await this.enqueue(async () => {
       let sent = 0;
       await this.withToken(
@@ -97,17 +97,18 @@ export class InteractionResponder {
           if (reply.ephemeral) await this.interaction.deleteReply();
           for (const message of messages) {
             if (reply.ephemeral) await this.interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
-            else if (sent === 0) lastId = idOf(await this.interaction.editReply(message));
-            else lastId = idOf(await this.interaction.followUp(message));
+            else if (sent === 0) ids.push(idOf(await this.interaction.editReply(message)));
+            else ids.push(idOf(await this.interaction.followUp(message)));
             sent++;
           }
         },
         async () => {
-          lastId = (await this.toChannel(messages.slice(sent), true)) ?? lastId;
+          ids.push(...(await this.toChannel(messages.slice(sent), true)));
         },
       );
     });
-    return lastId;
+    if (reply.ephemeral || ids.length !== messages.length || ids.some((id) => id === undefined)) return undefined;
+    return ids as string[];
   }
 
   /** Edits the message the interaction belongs to (a button's message; a slash command's deferred reply). */
@@ -184,26 +185,29 @@ export class InteractionResponder {
     await viaChannel();
   }
 
-  /** Resolves with the id of the last message posted. */
-  private async toChannel(messages: readonly DiscordMessage[], mentionAsker: boolean): Promise<string | undefined> {
+  /** Resolves with the ids of the messages posted. */
+  private async toChannel(
+    messages: readonly DiscordMessage[],
+    mentionAsker: boolean,
+  ): Promise<Array<string | undefined>> {
     const channelId = this.interaction.channelId;
     if (channelId === null) {
       this.options.log.error(
         { label: this.options.label },
         'an answer could not be delivered: no token and no channel',
       );
-      return undefined;
+      return [];
     }
-    let lastId: string | undefined;
+    const ids: Array<string | undefined> = [];
     for (const [i, message] of messages.entries()) {
       const posted = await this.options.channelMessages.post(
         channelId,
         message,
         mentionAsker && i === 0 ? { userId: this.interaction.user.id } : undefined,
       );
-      lastId = idOf(posted);
+      ids.push(idOf(posted));
     }
-    return lastId;
+    return ids;
   }
 }
 

@@ -211,11 +211,15 @@ function actionRows(actions: readonly Action[]): DiscordMessage['components'] {
     throw new RangeError(`a Discord message holds at most ${max} buttons, the reply has ${actions.length}`);
   const buttons: APIButtonComponentWithCustomId[] = actions.map((action) => ({
     type: ComponentType.Button,
-    // Approving runs a destructive command: red says so. Denying is always safe.
-    style: action.kind === 'approve' ? ButtonStyle.Danger : ButtonStyle.Secondary,
+    style:
+      action.style === 'danger'
+        ? ButtonStyle.Danger
+        : action.style === 'primary'
+          ? ButtonStyle.Primary
+          : ButtonStyle.Secondary,
     label:
       action.label.length > limits.buttonLabel ? `${action.label.slice(0, limits.buttonLabel - 1)}…` : action.label,
-    custom_id: customIds.encode(action.kind, action.requestId),
+    custom_id: customIds.encode(action.ask ? 'ask' : 'run', action.command),
   }));
   const rows: DiscordMessage['components'] = [];
   for (let i = 0; i < buttons.length; i += limits.buttonsPerRow) {

@@ -1,22 +1,17 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
-import type { RequestMessages } from '../../core/channel-poster.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { ChannelMessages } from './channel-messages.js';
-import type { DiscordRequestMessage } from './discord-channel-poster.js';
 import { discordPrincipal } from './identity.js';
 import { inboundOptions } from './interaction-options.js';
 import { InteractionResponder } from './interaction-responder.js';
-import { renderEmbeds } from './render.js';
 
 export interface SlashCommandsOptions {
-  runtime: Pick<Runtime, 'dispatch'>;
+  runtime: Pick<Runtime, 'dispatch' | 'messagePosted'>;
   clock: Clock;
   log: Logger;
   channelMessages: ChannelMessages;
-  /** Where approval requests are posted, remembered so that a decision made elsewhere can edit them. */
-  requests?: RequestMessages<DiscordRequestMessage>;
 }
 
 /**
@@ -49,13 +44,13 @@ export class SlashCommands {
       options,
       progress: (text) => responder.progress(text),
     });
-    const messageId = await responder.finish(reply);
-    // The request's buttons are under its last message; that one is edited when the request is decided elsewhere.
-    const requests = this.options.requests;
-    if (requests && messageId !== undefined && !reply.ephemeral) {
-      const embeds = renderEmbeds(reply).at(-1)?.embeds ?? [];
-      for (const action of reply.actions ?? [])
-        requests.remember(action.requestId, { channelId: interaction.channelId, messageId, embeds });
-    }
+    const posted = await responder.finish(reply);
+    // A reply with a subject (an approval request) can be found again and edited, whichever process decides it.
+    if (reply.subject && posted && !reply.ephemeral)
+      await runtime.messagePosted(reply.subject, {
+        platform: 'discord',
+        channelId: interaction.channelId,
+        messageIds: posted,
+      });
   }
 }

@@ -1,7 +1,6 @@
 import type { ChannelRef } from '../../core/command.js';
 import { newCorrelationId } from '../../core/correlation-id.js';
 import type { Logger } from '../../core/logger.js';
-import { block, type Reply } from '../../core/reply.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { SlackIdentity } from './identity.js';
 import { ProgressMessage } from './progress-message.js';
@@ -11,7 +10,7 @@ import type { SlashCommandPayload } from './slack-payloads.js';
 import type { SlackPoster } from './slack-poster.js';
 
 export interface CommandHandlerDeps {
-  runtime: Runtime;
+  runtime: Pick<Runtime, 'dispatch' | 'messagePosted'>;
   identity: SlackIdentity;
   poster: SlackPoster;
   responseUrl(url: string): ResponseUrl;
@@ -46,12 +45,18 @@ export async function handleSlashCommand(deps: CommandHandlerDeps, payload: Slas
       progress: (t) => progress.update(t),
     });
     const replaceTs = await progress.finish();
-    await deliverReply(
+    const posted = await deliverReply(
       deps.poster,
       { channelId: payload.channel_id, userId: payload.user_id, what, respond, ...(replaceTs ? { replaceTs } : {}) },
-      withRequester(reply, payload.user_id, what),
+      reply,
       log,
     );
+    if (reply.subject && posted)
+      await deps.runtime.messagePosted(reply.subject, {
+        platform: 'slack',
+        channelId: payload.channel_id,
+        messageIds: posted,
+      });
   } catch (error) {
     const reference = newCorrelationId();
     log.error({ err: error, reference }, 'a slash command could not be answered');
@@ -77,13 +82,4 @@ export function commandLine(
   const match = /^\s*\/?(\S+)\s*([\s\S]*)$/.exec(payload.text);
   if (!match) return { command: 'help', text: '' };
   return { command: match[1] as string, text: (match[2] ?? '').trim() };
-}
-
-/**
- * An approval request is posted by the bot, not shown as the asker's command, so it says who asked for what: approvers
- * must see that before they click.
- */
-function withRequester(reply: Reply, userId: string, what: string): Reply {
-  if (!reply.actions?.length) return reply;
-  return { ...reply, blocks: [...reply.blocks, block.text(`Requested by slack:${userId} with ${what}`)] };
 }

@@ -43,7 +43,7 @@ export class ProgressMessage {
       const message = renderProgress(this.what, text);
       try {
         if (this.ts === undefined) this.ts = await this.poster.postMessage(this.channelId, message);
-        else await this.poster.update(this.channelId, this.ts, message);
+        else await this.poster.updateMessage(this.channelId, this.ts, message);
       } catch (error) {
         this.log.info(
           { err: error, channel: this.channelId },

@@ -50,7 +50,7 @@ export function renderReply(reply: Reply): SlackMessage[] {
   const body = reply.blocks.flatMap(renderBlock);
   const tail: SlackBlock[] = [
     ...(reply.correlationId ? [contextBlock(`ref \`${escapeMrkdwn(reply.correlationId)}\``)] : []),
-    ...actionBlocks(reply.title, reply.actions ?? []),
+    ...actionBlocks(reply.actions ?? []),
   ];
   const pages = pack([...head, ...body], tail);
   // The fallback text is mrkdwn too (it makes the notification), so it is escaped like the blocks.
@@ -181,40 +181,37 @@ function codeSections(lines: string[], repeat: string[]): SlackBlock[] {
   return chunkLines(body, room).map((chunk) => section(`${fence}\n${[...header, chunk].join('\n')}\n${fence}`));
 }
 
-function actionBlocks(title: string, actions: Action[]): SlackBlock[] {
-  const byRequest = new Map<string, Action[]>();
-  for (const action of actions) byRequest.set(action.requestId, [...(byRequest.get(action.requestId) ?? []), action]);
-  return [...byRequest].map(([requestId, list]) => {
-    // Two buttons with one action_id make Slack refuse the whole message, so each kind appears once per request.
-    const kinds = new Set<string>();
-    const elements = list.filter((a) => !kinds.has(a.kind) && kinds.add(a.kind)).map((a) => button(title, a));
-    return { type: 'actions', block_id: `approval:${requestId}`, elements };
-  });
+/**
+ * Buttons run command lines: the line travels in the button's value and the click comes back with it, so no state is
+ * kept anywhere for a button. `run:N` runs it as it is; `ask:N` first asks for the text the command line needs.
+ */
+function actionBlocks(actions: Action[]): SlackBlock[] {
+  if (actions.length === 0) return [];
+  const elements = actions.map((action, index) => button(action, index));
+  return [{ type: 'actions', block_id: actionsBlockId, elements }];
 }
 
-function button(title: string, action: Action): types.Button {
-  const text: types.PlainTextElement = { type: 'plain_text', text: short(action.label, 75) };
-  if (action.kind === 'deny')
-    return { type: 'button', action_id: `deny:${action.requestId}`, value: action.requestId, style: 'danger', text };
+/** The one block of buttons a message of ours carries. */
+export const actionsBlockId = 'actions';
+
+function button(action: Action, index: number): types.Button {
   return {
     type: 'button',
-    action_id: `approve:${action.requestId}`,
-    value: action.requestId,
-    style: 'primary',
-    text,
-    confirm: {
-      title: { type: 'plain_text', text: 'Approve this request?' },
-      text: {
-        type: 'mrkdwn',
-        text: short(
-          `You approve request ${action.requestId}: *${escapeMrkdwn(title)}*. It runs once enough approvals are in.`,
-          slackLimits.confirmChars,
-        ),
-      },
-      confirm: { type: 'plain_text', text: 'Approve' },
-      deny: { type: 'plain_text', text: 'Cancel' },
-      style: 'primary',
-    },
+    action_id: `${action.ask ? 'ask' : 'run'}:${index}`,
+    value: action.command,
+    text: { type: 'plain_text', text: short(action.label, 75) },
+    ...(action.style ? { style: action.style } : {}),
+    ...(action.confirm
+      ? {
+          confirm: {
+            title: { type: 'plain_text', text: short(`${action.label}?`, 100) },
+            text: { type: 'mrkdwn', text: short(prose(action.confirm), slackLimits.confirmChars) },
+            confirm: { type: 'plain_text', text: short(action.label, 30) },
+            deny: { type: 'plain_text', text: 'Cancel' },
+            ...(action.style ? { style: action.style } : {}),
+          },
+        }
+      : {}),
   };
 }
 

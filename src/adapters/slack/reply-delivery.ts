@@ -18,24 +18,28 @@ export interface DeliveryTarget {
 /**
  * Where each part of an answer goes:
  * - for the asker only (an error about their input): ephemeral, through response_url;
- * - an approval request: a channel message from chat.postMessage (ephemeral messages can be clicked only by the
- *   asker, and its timestamp is what the buttons later update), falling back to an in-channel response_url post;
+ * - a reply with buttons or a subject (an approval request): channel messages from chat.postMessage (ephemeral
+ *   messages can be clicked only by the asker, and their timestamps are what later updates edit), falling back to an
+ *   in-channel response_url post;
  * - anything else: an in-channel response_url post, which works even where the bot is not a member, or the progress
  *   message updated in place.
  * A part that cannot be posted either way is reported to the asker, never dropped in silence.
+ *
+ * Returns the timestamps of the messages posted, when every part became a channel message of the bot's own: then the
+ * answer can be found again and updated.
  */
 export async function deliverReply(
   poster: SlackPoster,
   target: DeliveryTarget,
   reply: Reply,
   log: Logger,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const messages = renderReply(reply);
   if (reply.ephemeral) {
     if (target.replaceTs) {
       const ended = `${escapeMrkdwn(target.what)}: ended; the answer was shown to <@${target.userId}> only.`;
       await poster
-        .update(target.channelId, target.replaceTs, {
+        .updateMessage(target.channelId, target.replaceTs, {
           text: ended,
           blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ended }] }],
         })
@@ -47,18 +51,18 @@ export async function deliverReply(
       target,
       log,
     );
-    return;
+    return undefined;
   }
+  const posted: Array<string | undefined> = messages.map(() => undefined);
   const viaChat = async (m: SlackMessage, index: number): Promise<void> => {
     let ts = target.replaceTs;
-    if (index === 0 && ts) await poster.update(target.channelId, ts, m);
+    if (index === 0 && ts) await poster.updateMessage(target.channelId, ts, m);
     else ts = await poster.postMessage(target.channelId, m);
-    // An approval request's message, remembered so that a decision made elsewhere can update it.
-    poster.rememberRequests(target.channelId, ts, m.blocks);
+    posted[index] = ts;
   };
   const viaResponseUrl = (m: SlackMessage): Promise<void> =>
     target.respond.send({ response_type: 'in_channel', text: m.text, blocks: m.blocks });
-  const chatFirst = target.replaceTs !== undefined || (reply.actions?.length ?? 0) > 0;
+  const chatFirst = target.replaceTs !== undefined || (reply.actions?.length ?? 0) > 0 || reply.subject !== undefined;
   await sendAll(
     messages,
     async (m, index) => {
@@ -87,6 +91,7 @@ export async function deliverReply(
     target,
     log,
   );
+  return posted.every((ts) => ts !== undefined) ? (posted as string[]) : undefined;
 }
 
 async function sendAll(

@@ -12,11 +12,13 @@ import type { configSchema } from '../../config/schema.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { LinkState } from '../../core/platform-health.js';
 import type { RbacRules } from '../../core/rbac.js';
 import type { Runtime } from '../../core/runtime.js';
-import type { HealthReporter, LinkState } from '../../net/connection-health.js';
+import type { HealthReporter } from '../../net/connection-health.js';
 import type { PlatformTransport } from '../../net/platform-transport.js';
-import { ApprovalButtons } from './approval-buttons.js';
+import { ActionButtons } from './action-buttons.js';
+import { askCallbackId } from './ask-modal.js';
 import { boltLogger } from './bolt-logger.js';
 import {
   defaultTimeoutMs,
@@ -26,7 +28,6 @@ import {
   socketLinkRetryConfig,
 } from './client-options.js';
 import { handleSlashCommand } from './command-handler.js';
-import { denyReasonCallbackId } from './deny-reason-modal.js';
 import { SlackIdentity } from './identity.js';
 import { RequestGuard } from './request-guard.js';
 import { ResponseUrl } from './response-url.js';
@@ -101,8 +102,8 @@ export interface SlackAdapter {
 const eventsPath = '/slack/events';
 
 /**
- * The Slack adapter: a Bolt app that takes slash commands, Approve/Deny clicks and the Deny form, acknowledges each at
- * once in one place, hands it to the runtime and renders the answer. It decides nothing itself.
+ * The Slack adapter: a Bolt app that takes slash commands, button clicks and their forms, acknowledges each at once in
+ * one place, hands it to the runtime and renders the answer. It decides nothing itself, and knows no command.
  *
  * Socket Mode (the default) dials out to Slack and needs no public URL; HTTP mode listens on `config.port` at
  * /slack/events and checks Slack's request signature, refusing future-dated and replayed requests too.
@@ -230,7 +231,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   const fetch: SlackFetch = observedFetch ?? ((url, init) => globalThis.fetch(url, init));
   const responseUrl = (url: string): ResponseUrl => new ResponseUrl(url, fetch, timeoutMs);
-  const poster = new SlackPoster(app.client, clock);
+  const poster = new SlackPoster(app.client);
   const identity = new SlackIdentity({
     client: app.client,
     rbac: options.rbac,
@@ -238,7 +239,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     log,
     ...(options.groupCacheTtlMs === undefined ? {} : { ttlMs: options.groupCacheTtlMs }),
   });
-  const buttons = new ApprovalButtons({ runtime, identity, poster, client: app.client, responseUrl, clock, log });
+  const buttons = new ActionButtons({ runtime, identity, poster, client: app.client, responseUrl, log });
   const deps = {
     runtime,
     identity,
@@ -269,15 +270,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     if (!payload.success) return unexpected(log, 'slash command', payload.error);
     await handleSlashCommand(deps, payload.data);
   });
-  app.action(/^(approve|deny):/, async ({ body }) => {
+  app.action(/^(run|ask):/, async ({ body }) => {
     const payload = blockActionSchema.safeParse(body);
     if (!payload.success) return unexpected(log, 'button click', payload.error);
     await buttons.click(payload.data);
   });
-  app.view(denyReasonCallbackId, async ({ body }) => {
+  app.view(askCallbackId, async ({ body }) => {
     const payload = viewSubmissionSchema.safeParse(body);
-    if (!payload.success) return unexpected(log, 'Deny form', payload.error);
-    await buttons.submitDenyReason(payload.data);
+    if (!payload.success) return unexpected(log, 'form', payload.error);
+    await buttons.submit(payload.data);
   });
 
   try {

@@ -25,7 +25,7 @@ export type SlashCommandPayload = z.output<typeof slashCommandSchema>;
 export const echoedBlockSchema = z.looseObject({ type: z.string(), block_id: z.string().optional() });
 export type EchoedBlock = z.output<typeof echoedBlockSchema>;
 
-/** A click on an Approve or Deny button. */
+/** A click on one of the bot's buttons: the command line is its value, the label its text. */
 export const blockActionSchema = z.looseObject({
   type: z.literal('block_actions'),
   user: userRef,
@@ -34,11 +34,19 @@ export const blockActionSchema = z.looseObject({
   message: z.looseObject({ ts: z.string(), blocks: z.array(echoedBlockSchema).default([]) }).optional(),
   response_url: z.url().optional(),
   trigger_id: z.string().min(1),
-  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).min(1),
+  actions: z
+    .array(
+      z.looseObject({
+        action_id: z.string(),
+        value: z.string().optional(),
+        text: z.looseObject({ text: z.string() }).optional(),
+      }),
+    )
+    .min(1),
 });
 export type BlockActionPayload = z.output<typeof blockActionSchema>;
 
-/** The Deny modal, submitted. */
+/** A button's form, submitted. */
 export const viewSubmissionSchema = z.looseObject({
   type: z.literal('view_submission'),
   user: userRef,

@@ -1,69 +1,46 @@
 import type { webApi } from '@slack/bolt';
-import { type ChannelPoster, RequestMessages } from '../../core/channel-poster.js';
-import { type Clock, systemClock } from '../../core/clock.js';
+import type { ChannelPoster, MessageRef } from '../../core/channel-poster.js';
 import type { ChannelRef } from '../../core/command.js';
 import type { Reply } from '../../core/reply.js';
-import { escapeMrkdwn, renderReply, type SlackBlock, type SlackMessage, slackLimits } from './render.js';
+import { escapeMrkdwn, renderReply, type SlackMessage } from './render.js';
 import { slackError } from './slack-error.js';
 import { type EchoedBlock, postedMessageSchema } from './slack-payloads.js';
 
-/** An approval request as posted: the channel message with its buttons. */
-export interface SlackRequestMessage {
-  channelId: string;
-  ts: string;
-  blocks: Array<SlackBlock | EchoedBlock>;
-}
-
 /**
- * Posts and updates bot messages through the Web API. It is the core's poster for `slack:<channel>` (approval outcomes
- * in the requester's channel, alerts later), and the adapter's way to post approval requests and progress messages,
- * which must be real channel messages with a timestamp so that they can be updated.
- *
- * It remembers where each approval request was posted (`requests`: in memory, at most 500 for 1 hour), so that a
- * request decided other than by its buttons (`/approvals` anywhere, `exec`, expiry) has its message updated by
- * `approvalClosed`: buttons removed, the outcome shown. After a restart those are forgotten: such a message keeps its
- * buttons, and a click on it is answered "already …" to the clicker alone.
+ * Posts and updates bot messages through the Web API. It is the core's poster for `slack:<channel>`: a posted reply
+ * comes back as a reference (its messages' timestamps) that the store keeps, so that any process's change can update
+ * it in place or answer in its thread later.
  */
 export class SlackPoster implements ChannelPoster {
   readonly platform = 'slack';
-  readonly requests: RequestMessages<SlackRequestMessage>;
 
-  constructor(
-    private readonly client: webApi.WebClient,
-    clock: Clock = systemClock,
-  ) {
-    this.requests = new RequestMessages(clock);
+  constructor(private readonly client: webApi.WebClient) {}
+
+  async post(channel: ChannelRef, reply: Reply): Promise<MessageRef> {
+    return { platform: this.platform, channelId: channel.id, messageIds: await this.postReply(channel.id, reply) };
   }
 
-  /** Remembers the request(s) whose buttons a posted message carries. */
-  rememberRequests(channelId: string, ts: string, blocks: Array<SlackBlock | EchoedBlock>): void {
-    for (const b of blocks) {
-      const id = b.block_id?.startsWith('approval:') ? b.block_id.slice('approval:'.length) : undefined;
-      if (id) this.requests.remember(id, { channelId, ts, blocks });
+  /**
+   * Each posted message is replaced by the matching part of the new reply. A part the new reply does not have is
+   * emptied to a short line; a part more is posted in the thread.
+   */
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    const messages = renderReply(reply);
+    for (const [index, ts] of ref.messageIds.entries()) {
+      const message = messages[index] ?? continued(reply.title);
+      await this.updateMessage(ref.channelId, ts, message);
     }
+    const [first] = ref.messageIds;
+    for (const message of messages.slice(ref.messageIds.length))
+      await this.postMessage(ref.channelId, message, first ? { threadTs: first } : {});
   }
 
-  async approvalClosed(approvalId: string, outcome: Reply): Promise<void> {
-    const where = this.requests.close(approvalId, outcome);
-    if (where) await this.showClosed(approvalId, where, outcome);
+  async replyInThread(ref: MessageRef, reply: Reply): Promise<void> {
+    const [first] = ref.messageIds;
+    await this.postReply(ref.channelId, reply, first ? { threadTs: first } : {});
   }
 
-  /** The request message without its buttons, then the outcome (or, if that does not fit, its title). */
-  async showClosed(approvalId: string, where: SlackRequestMessage, outcome: Reply): Promise<void> {
-    const kept = where.blocks.filter((b) => b.block_id !== `approval:${approvalId}`);
-    const head: Array<SlackBlock | EchoedBlock> = kept.length ? [...kept, { type: 'divider' }] : [];
-    const text = `Closed: ${escapeMrkdwn(outcome.title)}`;
-    let blocks = [...head, ...(renderReply(outcome)[0]?.blocks ?? [])];
-    if (JSON.stringify(blocks).length > slackLimits.messageChars || blocks.length > slackLimits.blocksPerMessage)
-      blocks = [...head, { type: 'context', elements: [{ type: 'mrkdwn', text }] }];
-    await this.update(where.channelId, where.ts, { text, blocks });
-  }
-
-  async post(channel: ChannelRef, reply: Reply): Promise<void> {
-    await this.postReply(channel.id, reply);
-  }
-
-  /** Every message of the rendered reply, in order; their timestamps let an alert be updated or threaded later. */
+  /** Every message of the rendered reply, in order, with their timestamps. */
   async postReply(channelId: string, reply: Reply, options: { threadTs?: string } = {}): Promise<string[]> {
     const posted: string[] = [];
     for (const message of renderReply(reply)) posted.push(await this.postMessage(channelId, message, options));
@@ -101,7 +78,7 @@ export class SlackPoster implements ChannelPoster {
   }
 
   /** Always with blocks: an update with text only would leave the old blocks, buttons included, in place. */
-  async update(
+  async updateMessage(
     channelId: string,
     ts: string,
     message: { text: string; blocks: Array<SlackMessage['blocks'][number] | EchoedBlock> },
@@ -112,4 +89,9 @@ export class SlackPoster implements ChannelPoster {
       throw slackError('chat.update', error, { channel: channelId });
     }
   }
+}
+
+function continued(title: string): SlackMessage {
+  const text = `${escapeMrkdwn(title)} (continued above)`;
+  return { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] };
 }

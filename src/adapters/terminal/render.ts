@@ -12,12 +12,11 @@ export function renderText(reply: Reply): string {
     if (text !== '') lines.push('', text);
   }
   if (reply.actions?.length) {
-    const id = reply.actions[0]?.requestId;
+    // A terminal has no buttons: each action is shown as the command line it runs.
     lines.push(
       '',
-      `Actions: ${reply.actions.map((a) => `${a.label} (/approvals ${a.kind} ${a.requestId}${a.kind === 'deny' ? ' REASON' : ''})`).join(', ')}`,
+      `Actions: ${reply.actions.map((a) => `${a.label} (${a.command}${a.ask ? ' TEXT' : ''})`).join(', ')}`,
     );
-    if (id) lines.push(`Request id: ${id}`);
   }
   if (reply.correlationId) lines.push('', `ref ${reply.correlationId}`);
   return lines.join('\n');

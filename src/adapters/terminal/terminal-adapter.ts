@@ -1,6 +1,6 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { ChannelPoster } from '../../core/channel-poster.js';
+import type { ChannelPoster, MessageRef } from '../../core/channel-poster.js';
 import type { ChannelRef, Principal } from '../../core/command.js';
 import type { Reply } from '../../core/reply.js';
 import type { Runtime } from '../../core/runtime.js';
@@ -9,7 +9,7 @@ import { terminalPrincipal } from './identity.js';
 import { renderText } from './render.js';
 
 export interface TerminalAdapterOptions {
-  runtime: Runtime;
+  runtime: Pick<Runtime, 'dispatch' | 'messagePosted'>;
   principal: Principal;
   input: Readable;
   output: Writable;
@@ -23,7 +23,8 @@ const channel: ChannelRef = { platform: 'terminal', id: 'console', name: 'consol
 
 /**
  * A readline prompt for local use and the demo. It only reads lines, hands them to the runtime and prints the rendered
- * reply; it decides nothing. It is also the poster for messages addressed to the terminal (approval outcomes).
+ * reply; it decides nothing. It is also the poster for messages addressed to the terminal: a message is a numbered
+ * block of output, an update to it a one-line note, and a thread reply the reply printed under a marker.
  */
 export class TerminalAdapter implements ChannelPoster {
   readonly platform = 'terminal';
@@ -31,6 +32,7 @@ export class TerminalAdapter implements ChannelPoster {
   private closed: Promise<void> | undefined;
   private principal: Principal;
   private stopped = false;
+  private printed = 0;
 
   constructor(private readonly options: TerminalAdapterOptions) {
     this.principal = options.principal;
@@ -55,8 +57,22 @@ export class TerminalAdapter implements ChannelPoster {
     return this.closed;
   }
 
-  async post(_channel: ChannelRef, reply: Reply): Promise<void> {
+  async post(target: ChannelRef, reply: Reply): Promise<MessageRef> {
     this.options.output.write(`\n${renderText(reply)}\n`);
+    return this.ref(target.id);
+  }
+
+  /** A terminal cannot change what it printed: the new state is one line, the last notice of the reply. */
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    const notices = reply.blocks.filter((b) => b.kind === 'notice');
+    const status = notices.at(-1);
+    this.options.output.write(
+      `  ↻ #${ref.messageIds[0] ?? '?'} ${reply.title}${status?.kind === 'notice' ? `: ${status.text}` : ''}\n`,
+    );
+  }
+
+  async replyInThread(ref: MessageRef, reply: Reply): Promise<void> {
+    this.options.output.write(`\n  ↳ about #${ref.messageIds[0] ?? '?'}\n${renderText(reply)}\n`);
   }
 
   stop(): void {
@@ -93,5 +109,15 @@ export class TerminalAdapter implements ChannelPoster {
       },
     });
     this.options.output.write(`${renderText(reply)}\n`);
+    if (reply.subject && !reply.ephemeral) {
+      const ref = this.ref(channel.id);
+      this.options.output.write(`  (message #${ref.messageIds[0]})\n`);
+      await this.options.runtime.messagePosted(reply.subject, ref);
+    }
+  }
+
+  private ref(channelId: string): MessageRef {
+    this.printed++;
+    return { platform: this.platform, channelId, messageIds: [String(this.printed)] };
   }
 }

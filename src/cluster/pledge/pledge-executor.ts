@@ -1,13 +1,13 @@
-import type { CommandContext } from '../../core/command.js';
 import { firstLine, isOpsError } from '../../core/errors.js';
 import { block, type Reply } from '../../core/reply.js';
+import type { OpsContext } from '../command-kit.js';
 import type { PledgePlanData } from './pledge-planner.js';
 
 export const PLEDGE_JOURNAL = 'pledge';
 
 /** What a pledge needs to run: a command's context, or the scheduler's stand-in for one. */
-export type PledgeContext = Pick<CommandContext, 'cluster' | 'log' | 'progress'> & {
-  journal: Pick<CommandContext['journal'], 'append'>;
+export type PledgeContext = Pick<OpsContext, 'cluster' | 'log' | 'progress'> & {
+  journal: Pick<OpsContext['journal'], 'append'>;
 };
 
 /**

@@ -2,6 +2,7 @@ import type { ChannelPosters } from '../../core/channel-poster.js';
 import type { Clock } from '../../core/clock.js';
 import { formatDuration } from '../../core/duration.js';
 import { isOpsError } from '../../core/errors.js';
+import type { JobDefinition } from '../../core/jobs/job-registry.js';
 import type { Logger } from '../../core/logger.js';
 import { block, type Reply } from '../../core/reply.js';
 import type { ScheduleRecord, Store } from '../../store/store.js';
@@ -24,39 +25,25 @@ export interface PledgeSchedulerOptions {
 /**
  * Smooth dispatch run by the bot itself (the AutoPledgeDiff=1 way): one approval covers a schedule of rounds. Each
  * round plans again with every pre-check; a failing check pauses the schedule and says so in its channel, and the
- * next round that passes resumes it. `/pledge stop` ends it. Only the long-lived process (`run`, `demo`) ticks.
+ * next round that passes resumes it. `/pledge stop` ends it. Only the long-lived process (`run`, `demo`) runs it, as a
+ * job on the registry.
  */
 export class PledgeScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
   constructor(private readonly options: PledgeSchedulerOptions) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 15_000);
-    this.timer.unref();
-    void this.tick();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** Runs every due round once; rounds of one tick run one after another (they share the sealing pipeline). */
-  async tick(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = (async () => {
-      try {
-        const due = await this.options.store.claimDueSchedules(PLEDGE_SCHEDULE, this.options.clock.now());
+  /** The job that runs due rounds; rounds of one pass run one after another (they share the sealing pipeline). */
+  job(): JobDefinition {
+    return {
+      name: 'pledge-schedules',
+      description: 'Runs due rounds of /pledge every=… schedules',
+      everyMs: this.options.tickMs ?? 15_000,
+      timeoutMs: 30 * 60_000,
+      run: async ({ now }) => {
+        const due = await this.options.store.claimDueSchedules(PLEDGE_SCHEDULE, now);
         for (const schedule of due) await this.round(schedule);
-      } catch (error) {
-        this.options.log.error({ err: error }, 'pledge schedule tick failed');
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+        return undefined;
+      },
+    };
   }
 
   private async round(schedule: ScheduleRecord): Promise<void> {

@@ -1,13 +1,13 @@
-import type { CommandContext } from '../../core/command.js';
 import { formatDuration, relativeTime } from '../../core/duration.js';
 import { isOpsError, OpsError } from '../../core/errors.js';
 import { type Block, block, type Reply } from '../../core/reply.js';
+import type { OpsContext } from '../command-kit.js';
 import { PLEDGE_JOURNAL } from './pledge-executor.js';
 import type { PledgePlanData } from './pledge-planner.js';
 import { PLEDGE_SCHEDULE } from './pledge-scheduler.js';
 
 /** `/pledge status`: the sectors the bot pledged recently and the state each is in now. */
-export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<Reply> {
+export async function pledgeStatus(ctx: OpsContext, limit: number): Promise<Reply> {
   const entries = await ctx.journal.recent(PLEDGE_JOURNAL, limit);
   const schedules = await schedulesBlocks(ctx);
   if (entries.length === 0) return { title: 'No pledges by the bot yet', severity: 'info', blocks: schedules };
@@ -59,7 +59,7 @@ export async function pledgeStatus(ctx: CommandContext, limit: number): Promise<
   };
 }
 
-async function schedulesBlocks(ctx: CommandContext): Promise<Block[]> {
+async function schedulesBlocks(ctx: OpsContext): Promise<Block[]> {
   const schedules = await ctx.schedules.list(PLEDGE_SCHEDULE);
   if (schedules.length === 0) return [];
   return [
@@ -84,7 +84,7 @@ async function schedulesBlocks(ctx: CommandContext): Promise<Block[]> {
 }
 
 /** `/pledge stop [id]`: ends one schedule; without an id, the only one running. */
-export async function stopSchedules(ctx: CommandContext, id: string | undefined): Promise<Reply> {
+export async function stopSchedules(ctx: OpsContext, id: string | undefined): Promise<Reply> {
   const running = await ctx.schedules.list(PLEDGE_SCHEDULE);
   if (id === undefined && running.length !== 1) {
     return {

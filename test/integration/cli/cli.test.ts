@@ -86,7 +86,16 @@ describe('lotus-chatops exec', () => {
   it('given an unknown command or bad arguments, then it exits 2 with usage', async () => {
     const unknown = await runCli(['exec', '--config', configPath, '--as', 'alice', '/frobnicate'], { env: env() });
     expect(unknown.code).toBe(2);
-    expect(unknown.stdout).toContain('Unknown command "/frobnicate"');
+    expect(unknown.stdout).toContain('Unknown command /frobnicate.');
+    const doubled = await runCli(['exec', '--config', configPath, '--as', 'alice', '//help'], { env: env() });
+    expect(doubled.code).toBe(2);
+    expect(doubled.stdout).toContain('Unknown command //help. Did you mean /help?');
+    const typo = await runCli(['exec', '--config', configPath, '--as', 'alice', '/deadlnes'], { env: env() });
+    expect(typo.stdout).toContain('Did you mean /deadlines?');
+    // Command names are matched whatever their case, as a terminal user types them.
+    const shouted = await runCli(['exec', '--config', configPath, '--as', 'alice', '/HELP'], { env: env() });
+    expect(shouted.code).toBe(0);
+    expect(shouted.stdout).toContain('Commands you may run');
     const bad = await runCli(['exec', '--config', configPath, '--as', 'alice', '/audit limit=abc'], { env: env() });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toContain('Usage: /audit [user=USER] [command=COMMAND] [limit=LIMIT]');

@@ -33,7 +33,7 @@ afterAll(async () => {
 const exec = (as: string, line: string) => runCli(['exec', '--config', configPath, '--as', as, line], { env });
 
 function requestId(output: string): string {
-  const match = /Request id: (\w{6})/.exec(output);
+  const match = /Approval request (\w{6}):/.exec(output);
   if (!match) throw new Error(`no request id in:\n${output}`);
   return match[1] as string;
 }

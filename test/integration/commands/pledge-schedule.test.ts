@@ -28,13 +28,13 @@ describe('/pledge every=…: one approval, a schedule of rounds', () => {
     expect(started.title).toBe('Pledge schedule S1 started: 2 sector(s) every 15 min on seal-miner');
 
     const before = await sectorsOnSealMiner();
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(await sectorsOnSealMiner()).toBe(before + 2);
     s.clock.advance(minutes(10));
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(await sectorsOnSealMiner()).toBe(before + 2);
     s.clock.advance(minutes(5));
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(await sectorsOnSealMiner()).toBe(before + 4);
 
     const status = renderText(await s.run('victor', '/pledge status'));
@@ -47,7 +47,7 @@ describe('/pledge every=…: one approval, a schedule of rounds', () => {
     await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
     await s.sim.controls.stopSectorCounter();
     const before = await sectorsOnSealMiner();
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(await sectorsOnSealMiner()).toBe(before);
     expect(s.posted.map((r) => r.title)).toEqual(['Pledge schedule S1 paused']);
     expect(renderText(s.posted[0] as never)).toContain('A pre-check failed: Sector counter:');
@@ -55,7 +55,7 @@ describe('/pledge every=…: one approval, a schedule of rounds', () => {
 
     await s.sim.controls.startSectorCounter();
     s.clock.advance(minutes(15));
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(s.posted.map((r) => r.title)).toEqual(['Pledge schedule S1 paused', 'Pledge schedule S1 resumed']);
     expect(await sectorsOnSealMiner()).toBe(before + 1);
   });
@@ -64,13 +64,13 @@ describe('/pledge every=…: one approval, a schedule of rounds', () => {
     s = await startSimApp({ scenario: 'small' });
     const plan = await s.run('alice', '/pledge 1 every=1h');
     await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     const afterFirst = await sectorsOnSealMiner();
     const stopped = await s.run('bob', '/pledge stop');
     expect(stopped.title).toBe('Pledge schedule S1 stopped');
     expect(renderText(stopped)).toContain('It ran 1 round(s).');
     s.clock.advance(minutes(120));
-    await s.app.pledgeScheduler.tick();
+    await s.app.jobs.tick();
     expect(await sectorsOnSealMiner()).toBe(afterFirst);
     const events = (await s.app.store.queryAudit({ limit: 50 })).map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['schedule.started', 'schedule.stopped']));

@@ -43,9 +43,10 @@ describe('starting the Discord adapter', () => {
     expect(error).toBeInstanceOf(OpsError);
     expect((error as OpsError).code).toBe('DISCORD_TOKEN_REFUSED');
     expect((error as OpsError).message).toBe('Discord refused the bot token (HTTP 401 when logging in).');
-    expect(await h.posters.post({ platform: 'discord', id: discordIds.channel }, { title: 'x', blocks: [] })).toBe(
-      false,
-    );
+    expect(h.posters.serves('discord')).toBe(false);
+    expect(
+      await h.posters.post({ platform: 'discord', id: discordIds.channel }, { title: 'x', blocks: [] }),
+    ).toBeUndefined();
   });
 
   it('given the gateway refuses the identify (4004), when the adapter starts, then it fails with the token refusal', async () => {

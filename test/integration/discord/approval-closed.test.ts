@@ -1,9 +1,16 @@
 import type { APIEmbed, APIMessage } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../helpers/discord-fake-rest.js';
-import { buttonClick, discordIds, discordUsers, slashCommand } from '../../helpers/discord-interactions.js';
-import { type DiscordTestBot, is, routes, startDiscordTestBot } from '../../helpers/discord-test-bot.js';
-import { people } from '../../helpers/runtime-harness.js';
+import { discordUsers } from '../../helpers/discord-interactions.js';
+import {
+  clickButton,
+  type DiscordTestBot,
+  is,
+  messagePath,
+  openRequest,
+  startDiscordTestBot,
+} from '../../helpers/discord-test-bot.js';
+import { createHarness, type Harness, people } from '../../helpers/runtime-harness.js';
 
 interface MessageBody {
   embeds: APIEmbed[];
@@ -17,64 +24,70 @@ const textOf = (request: RecordedRequest): string =>
     .join('\n');
 
 let bot: DiscordTestBot | undefined;
+let other: Harness | undefined;
 afterEach(async () => {
+  await other?.close();
   await bot?.close();
   bot = undefined;
+  other = undefined;
 });
 
-/** Rita asks for /destroy; resolves with the request id and the message that carries its buttons. */
-async function openRequest(b: DiscordTestBot, target = 'disk-1'): Promise<{ id: string; message: APIMessage }> {
-  const ask = slashCommand({ user: discordUsers.rita, command: 'destroy', options: { target } });
-  b.send(ask);
-  await b.rest.waitFor(is('PATCH', routes.original(ask)));
-  const [approval] = await b.h.store.listApprovals({ statuses: ['pending'], limit: 10 });
-  return { id: approval?.id as string, message: b.rest.originalMessage(ask.token) as unknown as APIMessage };
-}
-
-const messagePath = (message: APIMessage): string => `${routes.channelMessages(discordIds.channel)}/${message.id}`;
 const terminal = { platform: 'terminal', id: 'tty' };
+const edited = (b: DiscordTestBot, message: APIMessage, text: string) =>
+  b.rest.waitFor((r) => is('PATCH', messagePath(message))(r) && textOf(r).includes(text));
 
 describe('a Discord approval request decided other than by its buttons', () => {
   it('given a posted request, when someone types /approvals approve ID elsewhere, then the request message is edited without buttons, showing the approval and outcome', async () => {
-    bot = await startDiscordTestBot();
-    const { id, message } = await openRequest(bot);
+    const b = (bot = await startDiscordTestBot());
+    const { id, message } = await openRequest(b);
     expect(message.components).not.toEqual([]);
-    const reply = await bot.h.runtime.dispatch({
+    const reply = await b.h.runtime.dispatch({
       principal: people.admin,
       channel: terminal,
       command: 'approvals',
       text: `approve ${id}`,
     });
     expect(reply.outcome).toBe('ok');
-    const edit = await bot.rest.waitFor(is('PATCH', messagePath(message)));
+    const edit = await edited(b, message, 'Done');
     expect(bodyOf(edit).components).toEqual([]);
     expect(textOf(edit)).toContain('Plan: destroy disk-1');
-    expect(textOf(edit)).toContain('Destroyed disk-1');
-    expect(textOf(edit)).toContain('approved by terminal:root');
+    expect(textOf(edit)).toContain('Done: Destroyed disk-1');
+    expect(textOf(edit)).toContain('Approved by terminal:root');
   });
 
-  it('given a posted request past its time, when the runtime sweeps expired requests, then the request message says it expired and loses its buttons', async () => {
-    bot = await startDiscordTestBot();
-    const { id, message } = await openRequest(bot);
-    bot.h.clock.advance(31 * 60_000);
-    await bot.h.runtime.sweepExpired();
-    const edit = await bot.rest.waitFor(is('PATCH', messagePath(message)));
+  it('given a posted request past its time, when the expiry job runs, then the request message says it expired and loses its buttons', async () => {
+    const b = (bot = await startDiscordTestBot());
+    const { message } = await openRequest(b);
+    b.h.clock.advance(31 * 60_000);
+    await b.h.jobs.tick();
+    const edit = await edited(b, message, 'Expired');
     expect(bodyOf(edit).components).toEqual([]);
-    expect(textOf(edit)).toContain(`Approval request ${id} expired`);
   });
 
-  it('given a posted request, when an operator clicks Approve, then the request message is edited exactly once', async () => {
-    bot = await startDiscordTestBot();
-    const { id, message } = await openRequest(bot);
-    const click = buttonClick({ user: discordUsers.omar, customId: `approve:${id}`, message });
-    bot.send(click);
-    await bot.rest.waitFor(is('PATCH', routes.original(click)));
-    await bot.adapter.stop();
-    const edits = bot.rest.find(
-      (r) => r.method === 'PATCH' && (r.path === routes.original(click) || r.path === messagePath(message)),
-    );
-    expect(edits).toHaveLength(1);
-    expect(textOf(edits[0] as RecordedRequest)).toContain(`Approved by <@${discordUsers.omar.id}>`);
-    expect(bot.h.state.executions).toBe(1);
+  it('given a posted request, when exec in another process approves it, then the long-lived bot finds the change in the store and removes the buttons', async () => {
+    const b = (bot = await startDiscordTestBot());
+    const { id, message } = await openRequest(b);
+    other = await createHarness({ dbPath: b.h.dbPath, clock: b.h.clock, state: b.h.state, longLived: false });
+    expect((await other.run(people.bob, `/approvals approve ${id}`, terminal)).title).toBe('Destroyed disk-1');
+    expect(b.rest.find(is('PATCH', messagePath(message)))).toEqual([]);
+    // The long-lived bot's chat-updates job runs every 2 s and reads the store's events.
+    b.h.clock.advance(2_000);
+    await b.h.jobs.tick();
+    const edit = await edited(b, message, 'Done');
+    expect(bodyOf(edit).components).toEqual([]);
+    expect(textOf(edit)).toContain('Approved by slack:UBOB');
+  });
+
+  it('given a posted request, when an operator clicks Approve, then the message ends without buttons and never gets them back', async () => {
+    const b = (bot = await startDiscordTestBot());
+    const request = await openRequest(b);
+    await clickButton(b, { user: discordUsers.omar, request, decision: 'approve' });
+    await edited(b, request.message, 'Done');
+    await b.h.settled();
+    await b.adapter.stop();
+    const edits = b.rest.find(is('PATCH', messagePath(request.message)));
+    expect(edits.every((e) => (bodyOf(e).components ?? []).length === 0)).toBe(true);
+    expect(textOf(edits.at(-1) as RecordedRequest)).toContain(`Approved by discord:${discordUsers.omar.id}`);
+    expect(b.h.state.executions).toBe(1);
   });
 });

@@ -1,23 +1,17 @@
-import {
-  type APIEmbed,
-  type APIMessage,
-  ButtonStyle,
-  ComponentType,
-  GatewayIntentBits,
-  MessageFlags,
-} from 'discord.js';
+import { type APIEmbed, ButtonStyle, ComponentType, GatewayIntentBits, MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { block } from '../../../src/core/reply.js';
 import type { RecordedRequest } from '../../helpers/discord-fake-rest.js';
+import { discordIds, discordToken, discordUsers, slashCommand } from '../../helpers/discord-interactions.js';
 import {
-  buttonClick,
-  discordIds,
-  discordToken,
-  discordUsers,
-  modalSubmit,
-  slashCommand,
-} from '../../helpers/discord-interactions.js';
-import { type DiscordTestBot, is, routes, startDiscordTestBot } from '../../helpers/discord-test-bot.js';
+  clickButton,
+  type DiscordTestBot,
+  is,
+  messagePath,
+  openRequest,
+  routes,
+  startDiscordTestBot,
+} from '../../helpers/discord-test-bot.js';
 import { newGate } from '../../helpers/discord-test-commands.js';
 import { people } from '../../helpers/runtime-harness.js';
 
@@ -47,16 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.close();
 });
-
-/** A destructive request by Rita, answered with its approval buttons; returns the request id and the message. */
-async function openRequest(target: string): Promise<{ id: string; message: APIMessage }> {
-  const ask = slashCommand({ user: discordUsers.rita, command: 'destroy', options: { target } });
-  bot.send(ask);
-  const edit = await bot.rest.waitFor(is('PATCH', routes.original(ask)));
-  const customId = bodyOf(edit).components?.[0]?.components[0]?.custom_id ?? '';
-  const id = customId.replace(/^approve:/, '');
-  return { id, message: bot.rest.originalMessage(ask.token) as unknown as APIMessage };
-}
 
 describe('the Discord adapter on the gateway', () => {
   it('given a realistic bot token, when it starts, then it identifies with that token and the Guilds intent only', () => {
@@ -139,8 +123,18 @@ describe('the Discord adapter on the gateway', () => {
       {
         type: ComponentType.ActionRow,
         components: [
-          { type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Approve', custom_id: `approve:${id}` },
-          { type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Deny', custom_id: `deny:${id}` },
+          {
+            type: ComponentType.Button,
+            style: ButtonStyle.Primary,
+            label: 'Approve',
+            custom_id: `run:/approvals approve ${id}`,
+          },
+          {
+            type: ComponentType.Button,
+            style: ButtonStyle.Danger,
+            label: 'Deny',
+            custom_id: `ask:/approvals deny ${id}`,
+          },
         ],
       },
     ]);
@@ -149,85 +143,98 @@ describe('the Discord adapter on the gateway', () => {
     expect(bot.h.state.executions).toBe(0);
   });
 
-  it('given a request, when another operator (by role) clicks Approve, then it runs once and the message names the approver', async () => {
+  it('given a request, when another operator (by role) clicks Approve, then it runs once, the message loses its buttons and names the approver, and the outcome answers it', async () => {
     const before = bot.h.state.executions;
-    const { id, message } = await openRequest('disk-2');
-    const click = buttonClick({ user: discordUsers.omar, customId: `approve:${id}`, message });
-    bot.send(click);
-    const edit = await bot.rest.waitFor(is('PATCH', routes.original(click)));
+    const request = await openRequest(bot, 'disk-2');
+    const { id, message } = request;
+    const { click } = await clickButton(bot, { user: discordUsers.omar, request, decision: 'approve' });
+    const edit = await bot.rest.waitFor(
+      (r) => is('PATCH', messagePath(message))(r) && textOf(bodyOf(r)).includes('Done'),
+    );
     expect(bot.rest.find(is('POST', routes.callback(click)))[0]?.body).toEqual({ type: 6 });
     const body = bodyOf(edit);
     expect(body.components).toEqual([]);
     expect(body.embeds[0]?.title).toBe('Plan: destroy disk-2');
-    expect(textOf(body)).toContain(`Approved by <@${discordUsers.omar.id}>`);
-    expect(textOf(body)).toContain('Destroyed disk-2');
-    expect(textOf(body)).toContain(`approved by discord:${discordUsers.omar.id}`);
+    expect(textOf(body)).toContain(`Approved by discord:${discordUsers.omar.id}`);
+    expect(textOf(body)).toContain('Done: Destroyed disk-2');
+    // The outcome answers the request's message; the clicker hears it privately too.
+    const answer = await bot.rest.waitFor(
+      (r) =>
+        is('POST', routes.channelMessages(discordIds.channel))(r) &&
+        (r.body as { message_reference?: { message_id: string } }).message_reference?.message_id === message.id,
+    );
+    expect(textOf(bodyOf(answer))).toContain('Destroyed disk-2');
+    const told = await bot.rest.waitFor(is('POST', routes.followUp(click)));
+    expect(bodyOf(told).flags).toBe(MessageFlags.Ephemeral);
     expect(bot.h.state.executions).toBe(before + 1);
     expect((await bot.h.store.getApproval(id))?.status).toBe('approved');
   });
 
   it('given a request, when the requester clicks Approve, then only they are told no and the buttons stay', async () => {
     const before = bot.h.state.executions;
-    const { id, message } = await openRequest('disk-3');
-    const click = buttonClick({ user: discordUsers.rita, customId: `approve:${id}`, message });
-    bot.send(click);
+    const request = await openRequest(bot, 'disk-3');
+    const { id, message } = request;
+    const { click } = await clickButton(bot, { user: discordUsers.rita, request, decision: 'approve' });
     const answer = await bot.rest.waitFor(is('POST', routes.followUp(click)));
     expect(bot.rest.find(is('POST', routes.callback(click)))[0]?.body).toEqual({ type: 6 });
     expect(bodyOf(answer).flags).toBe(MessageFlags.Ephemeral);
     expect(textOf(bodyOf(answer))).toContain(`You requested ${id}; another person must approve it.`);
-    expect(bot.rest.find(is('PATCH', routes.original(click)))).toEqual([]);
+    await bot.h.settled();
+    expect(bot.rest.find(is('PATCH', messagePath(message)))).toEqual([]);
     expect(bot.h.state.executions).toBe(before);
     expect((await bot.h.store.getApproval(id))?.status).toBe('pending');
   });
 
   it('given a request, when someone in no role clicks Approve, then they are refused with the role they lack', async () => {
-    const { id, message } = await openRequest('disk-4');
-    const click = buttonClick({ user: discordUsers.nadia, customId: `approve:${id}`, message });
-    bot.send(click);
+    const request = await openRequest(bot, 'disk-4');
+    const { id } = request;
+    const { click } = await clickButton(bot, { user: discordUsers.nadia, request, decision: 'approve' });
     const answer = await bot.rest.waitFor(is('POST', routes.followUp(click)));
     expect(bodyOf(answer).flags).toBe(MessageFlags.Ephemeral);
-    expect(textOf(bodyOf(answer))).toContain(`Approving ${id} needs the operator role`);
+    // A button runs its command as if typed: someone in no role may not run /approvals at all.
+    expect(textOf(bodyOf(answer))).toContain(
+      `/approvals approve needs the viewer role; you (discord:${discordUsers.nadia.id}) have none`,
+    );
     expect((await bot.h.store.getApproval(id))?.status).toBe('pending');
   });
 
   it('given a request, when an operator clicks Deny and submits a reason, then the request is denied with that reason', async () => {
-    const { id, message } = await openRequest('disk-5');
-    const click = buttonClick({ user: discordUsers.omar, customId: `deny:${id}`, message });
-    bot.send(click);
-    const modal = await bot.rest.waitFor(is('POST', routes.callback(click)));
-    expect(modal.body).toMatchObject({
+    const request = await openRequest(bot, 'disk-5');
+    const { id, message } = request;
+    const { click, submit } = await clickButton(bot, {
+      user: discordUsers.omar,
+      request,
+      decision: 'deny',
+      reason: 'wrong disk, use disk-6',
+    });
+    const modal = bot.rest.find(is('POST', routes.callback(click)))[0];
+    expect(modal?.body).toMatchObject({
       type: 9,
       data: {
-        custom_id: `deny-reason:${id}`,
+        custom_id: `ask:/approvals deny ${id}`,
         components: [
           {
             type: ComponentType.Label,
-            component: { type: ComponentType.TextInput, custom_id: 'reason', required: true },
+            // The form asks in the command's own words.
+            description: 'Why (shown to the requester)',
+            component: { type: ComponentType.TextInput, custom_id: 'answer', required: true },
           },
         ],
       },
     });
-    expect(bot.rest.find(is('PATCH', routes.original(click)))).toEqual([]);
-
-    const submit = modalSubmit({
-      user: discordUsers.omar,
-      customId: `deny-reason:${id}`,
-      values: { reason: 'wrong disk, use disk-6' },
-      message,
-    });
-    bot.send(submit);
-    const edit = await bot.rest.waitFor(is('PATCH', routes.original(submit)));
-    expect(bot.rest.find(is('POST', routes.callback(submit)))[0]?.body).toEqual({ type: 6 });
+    const edit = await bot.rest.waitFor(
+      (r) => is('PATCH', messagePath(message))(r) && textOf(bodyOf(r)).includes('Denied'),
+    );
+    expect(bot.rest.find(is('POST', routes.callback(submit as never)))[0]?.body).toEqual({ type: 6 });
     expect(bodyOf(edit).components).toEqual([]);
-    expect(textOf(bodyOf(edit))).toContain(`Denied by <@${discordUsers.omar.id}>`);
-    expect(textOf(bodyOf(edit))).toContain('wrong disk, use disk-6');
+    expect(textOf(bodyOf(edit))).toContain(`Denied by discord:${discordUsers.omar.id}: wrong disk, use disk-6`);
     const approval = await bot.h.store.getApproval(id);
     expect(approval?.status).toBe('denied');
     expect(approval?.denyReason).toBe('wrong disk, use disk-6');
   });
 
-  it('given a Discord request approved from Slack, when it runs, then the outcome is posted in the Discord channel', async () => {
-    const { id } = await openRequest('disk-7');
+  it('given a Discord request approved from Slack, when it runs, then the outcome answers the request in the Discord channel', async () => {
+    const { id } = await openRequest(bot, 'disk-7');
     const reply = await bot.h.run(people.bob, `/approvals approve ${id}`);
     expect(reply.title).toBe('Destroyed disk-7');
     const post = await bot.rest.waitFor(
@@ -246,7 +253,7 @@ describe('the Discord adapter on the gateway', () => {
         blocks: [block.text('Available balance 3.2 FIL, below the 5 FIL threshold.')],
       },
     );
-    expect(posted).toBe(true);
+    expect(posted?.platform).toBe('discord');
     const post = await bot.rest.waitFor(
       (r) => is('POST', routes.channelMessages(discordIds.channel))(r) && textOf(bodyOf(r)).includes('Funds low'),
     );

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type CommandDefinition, defineReadCommand } from '../../../src/core/command.js';
 import { block } from '../../../src/core/reply.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
-import { buttonClick, denySubmission, slashCommand } from '../../helpers/slack-payload-builders.js';
+import { slashCommand } from '../../helpers/slack-payload-builders.js';
 import {
   actionIds,
   type Blocks,
@@ -115,7 +115,7 @@ describe('the Slack adapter in Socket Mode', () => {
     ).toEqual({});
     const [post] = await b.responses.waitFor('nosuch');
     expect(post?.body.response_type).toBe('ephemeral');
-    expect(JSON.stringify(post?.body.blocks)).toContain('Unknown command \\"/nosuch\\"');
+    expect(JSON.stringify(post?.body.blocks)).toContain('Unknown command /nosuch.');
   });
 
   it('given a usage error, when it is sent, then it is acked and the usage is shown only to the asker', async () => {
@@ -154,38 +154,47 @@ describe('the Slack adapter in Socket Mode', () => {
     expect(posted?.token).toBe('xoxb-test-bot-token');
     const actions = blocks.find((x) => x.type === 'actions');
     expect(actions).toMatchObject({
-      block_id: `approval:${id}`,
+      block_id: 'actions',
       elements: [
         {
           type: 'button',
-          action_id: `approve:${id}`,
-          value: id,
+          action_id: 'run:0',
+          value: `/approvals approve ${id}`,
           style: 'primary',
           confirm: { confirm: { text: 'Approve' }, deny: { text: 'Cancel' } },
         },
-        { type: 'button', action_id: `deny:${id}`, value: id, style: 'danger' },
+        { type: 'button', action_id: 'ask:1', value: `/approvals deny ${id}`, style: 'danger' },
       ],
     });
-    expect(JSON.stringify(blocks)).toContain('Requested by <@UALICE> with /destroy disk-1');
+    expect(JSON.stringify(blocks)).toContain('Requested by <@UALICE>.');
     await b.adapter.stop();
     // The request went to the channel, not through the asker's response_url, and nothing ran.
     expect(b.responses.postsTo('destroy-disk-1')).toEqual([]);
     expect(b.h.state.executions).toBe(0);
   });
 
-  it('given a request, when another operator clicks Approve, then it runs once and the message loses its buttons and names the approver', async () => {
+  it('given a request, when another operator clicks Approve, then it runs once, the message loses its buttons and names the approver, and the outcome is in its thread', async () => {
     const b = await start();
     const request = await requestDestroy(b);
     const { ts } = request;
-    expect(await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob-click' })).toEqual({});
-    const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
+    await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob-click' });
+    const update = await b.api.waitFor(
+      'chat.update',
+      (c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes('Done'),
+    );
     expect(update.body.channel).toBe('C0OPS');
     const updated = blocksOf(update);
     expect(actionIds(updated)).toEqual([]);
     expect(JSON.stringify(updated)).toContain('Approved by <@UBOB>');
-    expect(JSON.stringify(updated)).toContain(':white_check_mark: Destroyed disk-1');
+    expect(JSON.stringify(updated)).toContain('Done: Destroyed disk-1');
     // The plan stays readable above the outcome.
     expect(JSON.stringify(updated)).toContain('Plan: destroy disk-1');
+    const thread = await b.api.waitFor('chat.postMessage', (c) => c.body.thread_ts === ts);
+    expect(JSON.stringify(thread.body.blocks)).toContain('Destroyed disk-1');
+    // The clicker hears the outcome privately.
+    const [told] = await b.responses.waitFor('bob-click');
+    expect(told?.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(told?.body.blocks)).toContain('Destroyed disk-1');
     expect(b.h.state.executions).toBe(1);
 
     // A second click on a stale copy of the message runs nothing again.
@@ -204,6 +213,7 @@ describe('the Slack adapter in Socket Mode', () => {
     const [answer] = await b.responses.waitFor('alice-click');
     expect(answer?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(JSON.stringify(answer?.body.blocks)).toContain(`You requested ${id}; another person must approve it.`);
+    await b.h.settled();
     await b.adapter.stop();
     expect(b.api.callsOf('chat.update')).toEqual([]);
     expect((await b.h.store.getApproval(id))?.status).toBe('pending');
@@ -224,24 +234,25 @@ describe('the Slack adapter in Socket Mode', () => {
     const b = await start();
     const request = await requestDestroy(b);
     const { id, ts } = request;
-    await clickButton(b, { decision: 'deny', request, user: 'UBOB', answerAs: 'bob-deny' });
-    const opened = await b.api.waitFor('views.open');
-    expect(opened.body.trigger_id).toBe('trigger-click-UBOB');
-    const view = opened.body.view as { callback_id: string; private_metadata: string; blocks: Blocks };
-    expect(view.callback_id).toBe('lotus-deny-reason');
-    expect(JSON.parse(view.private_metadata)).toMatchObject({ requestId: id, channelId: 'C0OPS', messageTs: ts });
-    expect((await b.h.store.getApproval(id))?.status).toBe('pending');
+    await clickButton(b, {
+      decision: 'deny',
+      request,
+      user: 'UBOB',
+      answerAs: 'bob-deny',
+      reason: 'not during the proving window',
+    });
+    const opened = b.api.callsOf('views.open')[0];
+    expect(opened?.body.trigger_id).toBe('trigger-click-UBOB');
+    const view = opened?.body.view as { callback_id: string; private_metadata: string; blocks: Blocks };
+    expect(view.callback_id).toBe('lotus-ask');
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ command: `/approvals deny ${id}`, channelId: 'C0OPS' });
+    // The form asks in the command's own words.
+    expect(JSON.stringify(view.blocks)).toContain('Why (shown to the requester)');
 
-    const ack = await b.socket.send(
-      'interactive',
-      denySubmission({ user: 'UBOB', privateMetadata: view.private_metadata, reason: 'not during the proving window' }),
-    );
-    expect(ack).toEqual({});
     const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
     const updated = JSON.stringify(blocksOf(update));
     expect(actionIds(blocksOf(update))).toEqual([]);
-    expect(updated).toContain('Denied by <@UBOB>');
-    expect(updated).toContain('not during the proving window');
+    expect(updated).toContain('Denied by <@UBOB>: not during the proving window');
     const approval = await b.h.store.getApproval(id);
     expect(approval).toMatchObject({
       status: 'denied',
@@ -259,32 +270,29 @@ describe('the Slack adapter in Socket Mode', () => {
       },
     });
     const request = await requestDestroy(b);
-    const { id, ts } = request;
+    const { ts } = request;
     await clickButton(b, { decision: 'approve', request, user: 'UBOB', answerAs: 'bob' });
     const noted = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
-    expect(actionIds(blocksOf(noted))).toEqual([`approve:${id}`, `deny:${id}`]);
-    expect(JSON.stringify(blocksOf(noted))).toContain(':ballot_box_with_check: Approved by <@UBOB>');
+    expect(actionIds(blocksOf(noted))).toEqual(['run:0', 'ask:1']);
+    expect(JSON.stringify(blocksOf(noted))).toContain('Approved so far by <@UBOB>');
     const [told] = await b.responses.waitFor('bob');
     expect(told?.body.response_type).toBe('ephemeral');
     expect(JSON.stringify(told?.body.blocks)).toContain('needs 1 more approval(s)');
     expect(b.h.state.executions).toBe(0);
 
     // Slack echoes the message as it is now, with the note.
-    await b.socket.send(
-      'interactive',
-      buttonClick({
-        actionId: `approve:${id}`,
-        user: 'UCAROL',
-        messageTs: ts,
-        blocks: blocksOf(noted),
-        responseUrl: b.responses.url('carol'),
-      }),
-    );
+    await clickButton(b, {
+      decision: 'approve',
+      request: { ...request, blocks: blocksOf(noted) },
+      user: 'UCAROL',
+      answerAs: 'carol',
+    });
     const closed = await b.api.waitFor(
       'chat.update',
-      (c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes('Approved by <@UCAROL>'),
+      (c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes('Done'),
     );
     expect(actionIds(blocksOf(closed))).toEqual([]);
+    expect(JSON.stringify(blocksOf(closed))).toContain('Approved by <@UBOB>, <@UCAROL>');
     expect(JSON.stringify(blocksOf(closed))).toContain('Destroyed disk-1');
     expect(b.h.state.executions).toBe(1);
   });
@@ -398,7 +406,10 @@ describe('the Slack adapter in Socket Mode', () => {
     const request = await requestDestroy(b);
     const { id, ts } = request;
     await clickButton(b, { decision: 'approve', request, user: 'UCAROL', answerAs: 'carol' });
-    const update = await b.api.waitFor('chat.update', (c) => c.body.ts === ts);
+    const update = await b.api.waitFor(
+      'chat.update',
+      (c) => c.body.ts === ts && JSON.stringify(c.body.blocks).includes('Done'),
+    );
     expect(JSON.stringify(blocksOf(update))).toContain('Approved by <@UCAROL>');
     expect(b.h.state.executions).toBe(1);
     expect((await b.h.store.getApproval(id))?.approvedBy).toEqual(['slack:UCAROL']);

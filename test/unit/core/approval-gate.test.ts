@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Reply } from '../../../src/core/reply.js';
 import { channel, createHarness, type Harness, people, requestIdOf, textOf } from '../../helpers/runtime-harness.js';
 
 let h: Harness;
@@ -14,7 +15,8 @@ describe('the approval gate', () => {
     expect(reply.title).toBe('Plan: destroy disk-1');
     const id = requestIdOf(reply);
     expect(textOf(reply)).toContain(`/approvals approve ${id}`);
-    expect(reply.actions?.map((a) => a.kind)).toEqual(['approve', 'deny']);
+    expect(reply.actions?.map((a) => a.command)).toEqual([`/approvals approve ${id}`, `/approvals deny ${id}`]);
+    expect(reply.subject).toBe(`approval:${id}`);
     expect(h.state.executions).toBe(0);
     const pending = await h.store.listApprovals({ statuses: ['pending'], limit: 10 });
     expect(pending.map((p) => p.id)).toEqual([id]);
@@ -62,6 +64,8 @@ describe('the approval gate', () => {
     expect(reply.title).toBe('Destroyed disk-1');
     expect(textOf(reply)).toContain('Requested by slack:UALICE; approved by slack:UBOB.');
     expect(h.state.executions).toBe(1);
+    await h.settled();
+    // No message of the request was posted here (it came from a test, not a chat), so the outcome goes to its channel.
     expect(h.posted.map((p) => [p.channel.id, p.reply.title])).toEqual([[channel.id, 'Destroyed disk-1']]);
     const again = await h.run(people.carol, `/approvals approve ${id}`);
     expect(textOf(again)).toContain(`Approval request ${id} is already approved.`);
@@ -78,19 +82,29 @@ describe('the approval gate', () => {
     expect(h.state.executions).toBe(0);
   });
 
-  it('given a request nobody decided on, when its time is up, then the sweep closes it and tells the requester once', async () => {
+  it('given a request nobody decided on, when its time is up, then the expiry job closes it and tells the requester once', async () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
     h.clock.advance(29 * 60_000);
-    await h.runtime.sweepExpired();
+    await h.jobs.tick();
     expect(h.posted).toEqual([]);
     h.clock.advance(2 * 60_000);
-    await h.runtime.sweepExpired();
-    await h.runtime.sweepExpired();
+    await h.jobs.tick();
+    h.clock.advance(60_000);
+    await h.jobs.tick();
+    await h.settled();
     expect(h.posted.map((p) => [p.channel.id, p.reply.title])).toEqual([
       [channel.id, `Approval request ${id} expired: /destroy`],
     ]);
     expect((await h.store.getApproval(id))?.status).toBe('expired');
+  });
+
+  it('given a request past its time that nobody swept yet, when the open requests are listed, then it is not among them', async () => {
+    h = await createHarness();
+    requestIdOf(await h.run(people.alice, '/destroy disk-1'));
+    h.clock.advance(31 * 60_000);
+    const listing = await h.run(people.bob, '/approvals');
+    expect(listing.title).toBe('No open approval requests');
   });
 
   it('given a request, when an operator denies it with a reason, then it closes and the requester sees why', async () => {
@@ -103,7 +117,11 @@ describe('the approval gate', () => {
     });
     expect(reply.title).toBe(`Denied: /destroy (${id})`);
     expect(textOf(reply)).toContain("it's not during the deadline");
+    await h.settled();
     expect(h.posted[0]?.reply.title).toBe(`Denied: /destroy (${id})`);
+    expect(textOf(h.posted[0]?.reply as Reply)).toContain(
+      "slack:UALICE: slack:UBOB denied your request: it's not during the deadline",
+    );
     const after = await h.run(people.carol, `/approvals approve ${id}`);
     expect(textOf(after)).toContain('already denied');
     expect(h.state.executions).toBe(0);
@@ -169,21 +187,36 @@ describe('restarts', () => {
     expect(h.state.executions).toBe(1);
   });
 
-  it('given an execution cut off by a crash, when the bot restarts, then it is reported interrupted and never re-run', async () => {
+  it('given an execution whose process died, when the long-lived process looks after its lease ran out, then it is reported interrupted once and never re-run', async () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
-    // The vote claims the execution, then the process "dies" before execute finishes.
-    const outcome = await h.store.castVote({
-      approvalId: id,
-      voter: people.bob.id,
-      decision: 'approve',
-      now: h.clock.now(),
-      correlationId: 'x',
-    });
-    expect(outcome.kind).toBe('execute');
+    // Another process claims the execution with the vote, then dies before execute finishes: nothing renews its lease.
+    const outcome = await h.store.vote(
+      {
+        approvalId: id,
+        voter: people.bob.id,
+        voterJson: JSON.stringify(people.bob),
+        decision: 'approve',
+        now: h.clock.now(),
+        correlationId: 'x',
+        origin: { platform: 'slack', channelId: 'C0OPS', trigger: 'typed' },
+        owner: { id: 'other-host:4242:0', pid: 4242, host: 'other-host', startedAt: 0 },
+        leaseMs: 60_000,
+      },
+      () => ({ kind: 'approved' }),
+    );
+    expect(outcome.kind === 'decided' && outcome.execution?.status).toBe('running');
     h = await h.reopen();
+    await h.jobs.tick();
+    expect((await h.store.getExecution(id))?.status).toBe('running');
+    h.clock.advance(61_000);
+    await h.jobs.tick();
+    h.clock.advance(15_000);
+    await h.jobs.tick();
+    await h.settled();
     expect((await h.store.getExecution(id))?.status).toBe('interrupted');
     expect(h.posted.map((p) => p.reply.title)).toEqual([`/destroy (${id}) was interrupted`]);
+    expect(textOf(h.posted[0]?.reply as Reply)).toContain('It recorded no progress before it stopped.');
     const again = await h.run(people.carol, `/approvals approve ${id}`);
     expect(textOf(again)).toContain('already approved');
     expect(h.state.executions).toBe(0);
@@ -203,14 +236,23 @@ describe('the audit trail', () => {
     h.clock.advance(60 * 60_000);
     await h.run(people.bob, `/approvals approve ${c}`);
     const d = requestIdOf(await h.run(people.alice, '/destroy d'));
-    await h.store.castVote({
-      approvalId: d,
-      voter: people.bob.id,
-      decision: 'approve',
-      now: h.clock.now(),
-      correlationId: 'y',
-    });
+    await h.store.vote(
+      {
+        approvalId: d,
+        voter: people.bob.id,
+        voterJson: JSON.stringify(people.bob),
+        decision: 'approve',
+        now: h.clock.now(),
+        correlationId: 'y',
+        origin: { platform: 'slack', channelId: 'C0OPS', trigger: 'typed' },
+        owner: { id: 'gone:1:0', pid: 1, host: 'gone', startedAt: 0 },
+        leaseMs: 1_000,
+      },
+      () => ({ kind: 'approved' }),
+    );
     h = await h.reopen();
+    h.clock.advance(2_000);
+    await h.jobs.tick();
 
     const reply = await h.run(people.admin, '/audit limit=100');
     const events = (await h.store.queryAudit({ limit: 100 })).map(

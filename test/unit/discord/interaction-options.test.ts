@@ -30,12 +30,15 @@ describe('Discord options to runtime options', () => {
   });
 });
 
-describe('approval custom ids', () => {
+describe('button custom ids', () => {
   it('given a custom id the adapter made, then it parses back; anything else is not ours', () => {
-    expect(customIds.parse(customIds.encode('approve', 'K7M2Q9'))).toEqual({ kind: 'approve', requestId: 'K7M2Q9' });
-    expect(customIds.parse('deny-reason:K7M2Q9')).toEqual({ kind: 'deny-reason', requestId: 'K7M2Q9' });
-    expect(customIds.parse('approve:')).toBeUndefined();
-    expect(customIds.parse('other:K7M2Q9')).toBeUndefined();
-    expect(() => customIds.encode('approve', 'K7 M2')).toThrow(RangeError);
+    expect(customIds.parse(customIds.encode('run', '/approvals approve K7M2Q9'))).toEqual({
+      kind: 'run',
+      command: '/approvals approve K7M2Q9',
+    });
+    expect(customIds.parse('ask:/approvals deny K7M2Q9')).toEqual({ kind: 'ask', command: '/approvals deny K7M2Q9' });
+    expect(customIds.parse('run:')).toBeUndefined();
+    expect(customIds.parse('approve:K7M2Q9')).toBeUndefined();
+    expect(() => customIds.encode('run', `/${'x'.repeat(100)}`)).toThrow(RangeError);
   });
 });

@@ -68,8 +68,8 @@ describe('the Discord renderer: golden files', () => {
         block.notice('info', 'Approval request K7M2Q9: needs 1 approval(s) from another operator.'),
       ],
       actions: [
-        { kind: 'approve', label: 'Approve', requestId: 'K7M2Q9' },
-        { kind: 'deny', label: 'Deny', requestId: 'K7M2Q9' },
+        { label: 'Approve', command: '/approvals approve K7M2Q9', style: 'primary' },
+        { label: 'Deny', command: '/approvals deny K7M2Q9', style: 'danger', ask: true },
       ],
     };
     expectGolden('plan-with-checks', renderEmbeds(reply));
@@ -131,11 +131,11 @@ describe('the Discord renderer within Discord limits', () => {
     const messages = renderEmbeds({
       title: 'Plan',
       blocks: [block.text('a'.repeat(3000)), block.text('b'.repeat(3000)), block.text('c'.repeat(3000))],
-      actions: [{ kind: 'approve', label: 'Approve', requestId: 'ABC234' }],
+      actions: [{ label: 'Approve', command: '/approvals approve ABC234' }],
     });
     expect(messages.length).toBeGreaterThan(1);
     expect(messages.slice(0, -1).every((m) => m.components.length === 0)).toBe(true);
-    expect(messages.at(-1)?.components[0]?.components[0]?.custom_id).toBe('approve:ABC234');
+    expect(messages.at(-1)?.components[0]?.components[0]?.custom_id).toBe('run:/approvals approve ABC234');
   });
 
   it('given more than 25 fields, then they continue in another embed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChannelPoster } from '../../../src/core/channel-poster.js';
+import type { ChannelPoster, MessageRef } from '../../../src/core/channel-poster.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import type { ChannelRef } from '../../../src/core/command.js';
 import { OpsError } from '../../../src/core/errors.js';
@@ -16,35 +16,54 @@ const unreachable = (): OpsError =>
     detail: 'no answer within the timeout',
   });
 
-/** A poster whose platform is down until `up` is set. */
+/** A poster whose platform is down until `up` is set; it records what it did, in order. */
 function platform(): ChannelPoster & { up: boolean; posted: string[]; refuse?: boolean } {
+  const attempt = (what: string): void => {
+    if (p.refuse) throw new OpsError('SLACK_NOT_IN_CHANNEL', { channel: 'C0OPS', error: 'not_in_channel' });
+    if (!p.up) throw unreachable();
+    p.posted.push(what);
+  };
   const p = {
     platform: 'slack',
     up: false,
     posted: [] as string[],
     refuse: false,
-    async post(_c: ChannelRef, r: Reply) {
-      if (p.refuse) throw new OpsError('SLACK_NOT_IN_CHANNEL', { channel: 'C0OPS', error: 'not_in_channel' });
-      if (!p.up) throw unreachable();
-      p.posted.push(r.title);
+    async post(c: ChannelRef, r: Reply) {
+      attempt(r.title);
+      return { platform: 'slack', channelId: c.id, messageIds: [`ts-${p.posted.length}`] };
+    },
+    async update(ref: MessageRef, r: Reply) {
+      attempt(`update ${ref.messageIds[0]}: ${r.title}`);
+    },
+    async replyInThread(ref: MessageRef, r: Reply) {
+      attempt(`thread ${ref.messageIds[0]}: ${r.title}`);
     },
   };
   return p;
 }
 
 describe('the outbox', () => {
-  it('passes the end of an approval on to the platform, so that its request message is updated', async () => {
-    const closed: string[] = [];
-    const inner: ChannelPoster = {
-      platform: 'slack',
-      async post() {},
-      async approvalClosed(id, outcome) {
-        closed.push(`${id}: ${outcome.title}`);
-      },
-    };
+  it('given the platform is unreachable, when a message is updated and answered, then both wait and happen in order once it is back', async () => {
+    const inner = platform();
     const outbox = new OutboxPoster(inner, { clock: new FakeClock(), log: captureLog().log });
-    await outbox.approvalClosed('K7M2Q9', reply('Destroyed disk-1'));
-    expect(closed).toEqual(['K7M2Q9: Destroyed disk-1']);
+    const ref: MessageRef = { platform: 'slack', channelId: 'C0OPS', messageIds: ['1.5'] };
+    await outbox.update(ref, reply('Approved'));
+    await outbox.replyInThread(ref, reply('Destroyed disk-1'));
+    expect(outbox.waiting).toBe(2);
+    inner.up = true;
+    await outbox.flush();
+    expect(inner.posted).toEqual(['update 1.5: Approved', 'thread 1.5: Destroyed disk-1']);
+  });
+
+  it('given the platform is reachable, when a message is posted, then its reference comes back to be kept', async () => {
+    const inner = platform();
+    inner.up = true;
+    const outbox = new OutboxPoster(inner, { clock: new FakeClock(), log: captureLog().log });
+    expect(await outbox.post(channel, reply('first'))).toEqual({
+      platform: 'slack',
+      channelId: 'C0OPS',
+      messageIds: ['ts-1'],
+    });
   });
 
   it('given the platform is unreachable, when messages are posted, then they wait and go out in order once it is back', async () => {

@@ -53,11 +53,16 @@ const pledgePlan: Reply = {
       'info',
       'Approval request K7M2Q9: needs 1 approval(s) from another operator; expires 2026-11-30 12:30 UTC.',
     ),
-    block.text('Requested by slack:UALICE with /pledge 3'),
+    block.text('Requested by slack:UALICE.'),
   ],
   actions: [
-    { kind: 'approve', label: 'Approve', requestId: 'K7M2Q9' },
-    { kind: 'deny', label: 'Deny', requestId: 'K7M2Q9' },
+    {
+      label: 'Approve',
+      command: '/approvals approve K7M2Q9',
+      style: 'primary',
+      confirm: 'You approve request K7M2Q9: Plan: pledge 3 sectors on seal-1. It runs once enough approvals are in.',
+    },
+    { label: 'Deny', command: '/approvals deny K7M2Q9', style: 'danger', ask: true },
   ],
 };
 
@@ -106,7 +111,7 @@ describe('the Block Kit renderer', () => {
     expect(text).toContain('slack:UBOB\\n```');
   });
 
-  it('given the same action twice, when rendered, then each action_id appears once', () => {
+  it('given the same action twice, when rendered, then every action_id is unique (Slack refuses a message otherwise)', () => {
     const [message] = renderReply({
       ...pledgePlan,
       actions: [...(pledgePlan.actions ?? []), ...(pledgePlan.actions ?? [])],
@@ -114,7 +119,8 @@ describe('the Block Kit renderer', () => {
     const ids = (message?.blocks ?? [])
       .filter((b) => b.type === 'actions')
       .flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : '')) : []));
-    expect(ids).toEqual(['approve:K7M2Q9', 'deny:K7M2Q9']);
+    expect(ids).toEqual(['run:0', 'ask:1', 'run:2', 'ask:3']);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('given more than ten fields, when rendered, then they are spread over sections of at most ten', () => {

@@ -29,7 +29,7 @@ describe('the Slack app manifest', () => {
     };
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(commands.map((c) => `/${c.name}`));
     const approvals = manifest.features.slash_commands.find((c) => c.command === '/approvals');
-    expect(approvals?.usage_hint).toBe('list [all] | approve id | deny id reason…');
+    expect(approvals?.usage_hint).toBe('list [all] | approve id [reason…] | deny id reason…');
     expect(manifest.features.slash_commands.every((c) => c.url === undefined && c.should_escape === false)).toBe(true);
     expect(manifest.oauth_config.scopes.bot).toEqual([
       'commands',

@@ -1,0 +1,8 @@
+import { type CommandContext, commandKit } from '../core/command.js';
+import type { ClusterServices } from './cluster-services.js';
+
+/** What a command of this bot gets: the core's context, with the lotus cluster as its services. */
+export type OpsContext = CommandContext<ClusterServices>;
+
+/** Command declarations whose context reaches the cluster (commands/deadlines.ts, commands/pledge.ts, …). */
+export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<ClusterServices>();

@@ -1,0 +1,108 @@
+import type { ExecutionOwner, Store } from '../store/store.js';
+import { approvalJobs } from './approval/approval-jobs.js';
+import type { ApprovalRule } from './approval/approval-policy.js';
+import { ChannelPosters } from './channel-poster.js';
+import type { Clock } from './clock.js';
+import type { CommandDefinition, DestructiveCommand } from './command.js';
+import { type JobDefinition, JobRegistry } from './jobs/job-registry.js';
+import type { Logger } from './logger.js';
+import { chatUpdatesJob } from './messages/chat-updates.js';
+import type { HealthView } from './platform-health.js';
+import type { RbacRules } from './rbac.js';
+import { Runtime } from './runtime.js';
+
+export interface KernelOptions<S> {
+  commands: readonly CommandDefinition<S>[];
+  store: Store;
+  cluster: S;
+  rbac: RbacRules & { approvals: Record<string, ApprovalRule>; channels: Record<string, readonly string[]> };
+  log: Logger;
+  clock: Clock;
+  /** This process, as execution leases and job runs name it. */
+  owner: ExecutionOwner;
+  executionLeaseMs?: number;
+  health?: HealthView;
+}
+
+/** The runtime with its posters and background jobs: what every process builds, whatever its adapters. */
+export interface Kernel<S> {
+  runtime: Runtime<S>;
+  posters: ChannelPosters;
+  jobs: JobRegistry;
+  /** Adds a job of a feature (pledge schedules, alert checks); before `startBackgroundWork`. */
+  addJob(job: JobDefinition): void;
+  /**
+   * Starts the jobs: only the long-lived process calls it (never `exec`), once its adapters are registered, so that
+   * what the jobs post reaches them. From then on a change made in this process reaches the chat at once; a change
+   * made by another process within the chat-updates job's interval. Tests pass `timer: false` and tick the jobs
+   * themselves on a fake clock; changes still reach the chat at once.
+   */
+  startBackgroundWork(options?: { timer?: boolean }): void;
+  /** Resolves once work handed off the answer's path is done: audit entries, chat updates asked for (tests). */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
+  const { store, clock, log } = options;
+  const posters = new ChannelPosters(log);
+  const jobs = new JobRegistry({ store, clock, log: log.child({ component: 'jobs' }), owner: options.owner.id });
+  let background = false;
+  const kicks = new Set<Promise<void>>();
+  const changed = (): void => {
+    if (!background) return;
+    const run: Promise<void> = jobs
+      .runSoon('chat-updates')
+      .catch((error: unknown) => log.warn({ err: error }, 'could not update chat messages'))
+      .finally(() => kicks.delete(run));
+    kicks.add(run);
+  };
+  const leaseMs = options.executionLeaseMs ?? 60_000;
+  const runtime = new Runtime<S>({
+    commands: options.commands,
+    store,
+    cluster: options.cluster,
+    rbac: options.rbac,
+    posters,
+    log,
+    clock,
+    owner: options.owner,
+    executionLeaseMs: leaseMs,
+    ...(options.health ? { health: options.health } : {}),
+    jobs,
+    onChange: changed,
+  });
+  const leaf = (path: string) => runtime.leaves().find((l) => l.path === path)?.leaf;
+  for (const job of approvalJobs({ store, clock, leaf, changed, leaseMs })) jobs.register(job);
+  jobs.register(
+    chatUpdatesJob({
+      store,
+      posters,
+      clock,
+      describeProgress: (command, entries) =>
+        (leaf(command) as DestructiveCommand<S> | undefined)?.describeProgress?.(entries) ?? [],
+    }),
+  );
+  return {
+    runtime,
+    posters,
+    jobs,
+    addJob: (job) => jobs.register(job),
+    startBackgroundWork({ timer = true } = {}) {
+      background = true;
+      if (timer) jobs.start();
+    },
+    async settled() {
+      do {
+        await runtime.settled();
+        await Promise.all([...kicks]);
+      } while (kicks.size > 0);
+    },
+    async stop() {
+      background = false;
+      await jobs.stop();
+      await Promise.all([...kicks]);
+      await runtime.settled();
+    },
+  };
+}

@@ -123,9 +123,13 @@ export async function createHarness(
     clock?: FakeClock;
     state?: Harness['state'];
     extraOperators?: string[];
+    extraAdmins?: string[];
     extraCommands?: CommandDefinition[];
     channels?: Record<string, string[]>;
-    approvals?: Record<string, { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string }>;
+    approvals?: Record<
+      string,
+      { approvals: number; approverRole: 'viewer' | 'operator' | 'admin'; ttl: string; reasonRequired?: boolean }
+    >;
     health?: HealthView;
     /**
      * A long-lived process (default: its changes reach the chat at once, and its jobs run when ticked), or one like
@@ -163,7 +167,7 @@ export async function createHarness(
   const commands = [...(await loadCommands()), destroyCommand(state), ...(options.extraCommands ?? [])];
   const rbac: Harness['rbac'] = {
     roles: {
-      admin: [people.admin.id],
+      admin: [people.admin.id, ...(options.extraAdmins ?? [])],
       operator: [people.alice.id, people.bob.id, 'discord-role:777', ...(options.extraOperators ?? [])],
       viewer: ['slack:*'],
     },

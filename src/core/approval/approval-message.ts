@@ -22,6 +22,8 @@ export interface ApprovalView {
   outcome?: { title: string; severity?: Severity | undefined } | undefined;
   /** The latest progress line of a running execution. */
   progress?: string | undefined;
+  /** For a continuation: how far the interrupted execution had got, as it recorded. */
+  checkpoint?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -68,6 +70,7 @@ function statusOf(view: ApprovalView): { severity: Severity | undefined; blocks:
   const approvedBy = approval.approvedBy.length ? approval.approvedBy.join(', ') : '';
   switch (approval.status) {
     case 'pending': {
+      if (approval.kind === 'continue') return continueStatus(view);
       const remaining = approvalsRemaining(approval);
       const needs =
         `Approval request ${approval.id}: needs ${remaining} ${remaining === approval.requiredApprovals ? '' : 'more '}` +
@@ -109,6 +112,28 @@ function statusOf(view: ApprovalView): { severity: Severity | undefined; blocks:
       return { ...running, blocks: [...running.blocks, block.text(`${requested} Approved by ${approvedBy}.`)] };
     }
   }
+}
+
+function continueStatus(view: ApprovalView): { severity: Severity; blocks: Block[] } {
+  const { approval } = view;
+  const recorded = Object.entries(view.checkpoint ?? {})
+    .map(([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+  return {
+    severity: 'warning',
+    blocks: [
+      block.notice(
+        'warning',
+        `The bot stopped while /${approval.command} (${approval.parentId ?? '?'}) ran, and did not go on by itself. ` +
+          `Its last checkpoint: ${recorded || 'none'}. The step after it may or may not have happened: check the cluster, ` +
+          `then confirm to continue from that checkpoint, or abort.`,
+      ),
+      block.text(
+        `Request ${approval.id} needs one ${approval.approverRole}; expires ${utc(approval.expiresAt)}. ` +
+          `Confirm with /approvals approve ${approval.id}, abort with /approvals deny ${approval.id} REASON.`,
+      ),
+    ],
+  };
 }
 
 function executionStatus(

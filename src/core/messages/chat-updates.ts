@@ -88,12 +88,14 @@ async function applyToApproval(options: ChatUpdatesOptions, id: string, events: 
   const plan = planReply(approval);
   const outcome = execution?.resultJson ? readReply(execution.resultJson) : undefined;
   const progress = [...events].reverse().find((e) => e.kind === 'execution.progress')?.data.text;
+  const parent = approval.kind === 'continue' ? await store.getExecution(approval.parentId ?? '') : undefined;
   const view = approvalMessage({
     approval,
     plan,
     execution,
     outcome,
     progress: typeof progress === 'string' ? progress : undefined,
+    checkpoint: parent?.checkpoint ?? undefined,
   });
   const home: ChannelRef = { platform: approval.channelPlatform, id: approval.channelId };
 
@@ -108,10 +110,11 @@ async function applyToApproval(options: ChatUpdatesOptions, id: string, events: 
   const postedStale = events.some((e) => e.kind === 'message.posted') && !asRequested(approval);
   if (changed || postedStale) for (const ref of refs) await posters.update(ref, view);
 
-  const tell = async (reply: Reply, decidedAt: VoteOrigin | undefined): Promise<void> => {
+  /** In the request's thread; without a message of its own, in its channel unless the decider's answer was there. */
+  const tell = async (reply: Reply, decidedAt: VoteOrigin | undefined, always = false): Promise<void> => {
     const [first] = refs;
     if (first) await posters.replyInThread(first, reply);
-    else if (!decidedAt || decidedAt.platform !== home.platform || decidedAt.channelId !== home.id)
+    else if (always || !decidedAt || decidedAt.platform !== home.platform || decidedAt.channelId !== home.id)
       await posters.post(home, reply);
   };
   for (const event of events) {
@@ -150,8 +153,10 @@ async function applyToApproval(options: ChatUpdatesOptions, id: string, events: 
       case 'execution.finished': {
         if (!outcome || !execution) break;
         const origin = execution.origin ?? undefined;
-        if (origin && answeredInPlace(origin, home) && event.data.late !== true) break;
-        await tell({ ...outcome, blocks: [...outcome.blocks, ...decidedBy(approval, execution)] }, origin);
+        // An outcome that came after the interruption was announced is news to everyone.
+        const late = event.data.late === true;
+        if (origin && answeredInPlace(origin, home) && !late) break;
+        await tell({ ...outcome, blocks: [...outcome.blocks, ...decidedBy(approval, execution)] }, origin, late);
         break;
       }
       case 'execution.interrupted': {

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
-import type { MinerRole } from '../config/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { isOpsError, OpsError } from '../core/errors.js';
 import type { FullNodeResult } from '../lotus/full-node-api.js';
 import type { MinerResult } from '../lotus/miner-api.js';
+import type { MinerRole } from '../lotus/miner-roles.js';
 import type { BatchResult, CallOptions } from '../lotus/rpc-client.js';
 import type { ClusterServices } from './cluster-services.js';
 

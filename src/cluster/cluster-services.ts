@@ -1,6 +1,7 @@
-import type { Config, MinerConfig, MinerRole } from '../config/schema.js';
+import type { Config, MinerConfig } from '../config/schema.js';
 import type { FullNodeApi } from '../lotus/full-node-api.js';
 import type { MinerApi } from '../lotus/miner-api.js';
+import type { MinerRole } from '../lotus/miner-roles.js';
 import type { RunOptions, RunResult } from '../ssh/host-executor.js';
 import type { ProbeResult } from './probe-tcp.js';
 

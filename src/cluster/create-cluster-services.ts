@@ -1,10 +1,11 @@
-import type { Config, MinerConfig, MinerRole } from '../config/schema.js';
+import type { Config, MinerConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { FullNodeApi } from '../lotus/full-node-api.js';
 import { MinerApi } from '../lotus/miner-api.js';
+import type { MinerRole } from '../lotus/miner-roles.js';
 import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
 import { proxySettings } from '../net/proxy-settings.js';
 import { HostExecutor } from '../ssh/host-executor.js';

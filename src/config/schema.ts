@@ -3,6 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import { isOpsError } from '../core/errors.js';
 import { roles } from '../core/roles.js';
 import { parseApiInfo } from '../lotus/api-info.js';
+import { minerRoles } from '../lotus/miner-roles.js';
 import { parseProxyUrl } from '../net/proxy-settings.js';
 
 /**
@@ -16,9 +17,6 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, {
 });
 
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, { error: 'must be a duration such as 30s, 15m, 2h or 1d' });
-
-export const minerRoles = ['winning-post', 'window-post', 'seal', 'deal', 'sector-counter'] as const;
-export type MinerRole = (typeof minerRoles)[number];
 
 const daemonSchema = z.strictObject({
   name,

@@ -156,7 +156,7 @@ const catalogue = {
   MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', kind: 'failed' },
   ROLE_REFUSED: { message: '{detail}', kind: 'failed' },
 
-  // Chat platforms
+  // Chat platforms (the codes of one platform are in its adapter: slack-error.ts, discord-error.ts)
   PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', kind: 'failed' },
   PLATFORM_DNS_FAILED: {
     message: '{platform} is unreachable ({hop}): the name {host} does not resolve ({detail}).',
@@ -183,52 +183,20 @@ const catalogue = {
     hint: 'Give them in network.proxy as http://USER:${PROXY_PASSWORD}@HOST:PORT (or in HTTPS_PROXY), with the password in the environment.',
     kind: 'failed',
   },
-  SLACK_BOT_TOKEN_REFUSED: {
-    message: 'Slack refused the bot token: {error}.',
-    hint: 'Set slack.botToken to the Bot User OAuth Token (xoxb-…) from the app\'s "OAuth & Permissions" page; reinstall the app if the token was revoked.',
-    kind: 'failed',
-  },
-  SLACK_APP_TOKEN_REFUSED: {
-    message: 'Slack refused the app-level token for Socket Mode: {error}.',
-    hint: 'Set slack.appToken to an app-level token (xapp-…) with the connections:write scope ("Basic Information" → "App-Level Tokens"), and turn Socket Mode on in the app settings.',
-    kind: 'failed',
-  },
-  SLACK_NOT_IN_CHANNEL: {
-    message: 'The bot cannot post in Slack channel {channel}: {error}.',
-    hint: 'Invite the bot to the channel (/invite @lotus-chatops); for public channels the chat:write.public scope also works.',
-    kind: 'failed',
-  },
-  SLACK_MISSING_SCOPE: {
-    message: 'Slack {method} needs a scope the app lacks ({needed}).',
-    hint: 'Add it under "OAuth & Permissions" (config/slack-manifest.yaml lists every scope the bot uses) and reinstall the app.',
-    kind: 'failed',
-  },
-  SLACK_CALL_FAILED: { message: 'Slack {method} failed: {detail}.', kind: 'failed' },
-  SLACK_LISTEN_FAILED: {
-    message: 'Cannot listen for Slack requests on port {port}: {detail}.',
-    hint: 'Another process may hold the port; change slack.port, or use Socket Mode (slack.mode: socket), which needs no port.',
-    kind: 'failed',
-  },
-  DISCORD_TOKEN_REFUSED: {
-    message: 'Discord refused the bot token ({detail}).',
-    hint: 'Set discord.token to the bot token from the Developer Portal (your application → Bot → Reset Token), without a "Bot " prefix.',
-    kind: 'failed',
-  },
-  DISCORD_COMMAND_INVALID: {
-    message: 'Command /{command} cannot be registered on Discord: {detail}.',
-    hint: 'Discord takes lower-case names of 1–32 letters, digits, "-" or "_", at most 25 options, subcommands or choices, and 4000 characters per command.',
-    kind: 'failed',
-  },
-  DISCORD_REGISTRATION_REFUSED: {
-    message: 'Discord refused to register the commands {scope}: {detail}.',
-    hint: 'Check discord.applicationId and discord.guildId, and that the bot was invited to the guild with the applications.commands scope.',
-    kind: 'failed',
-  },
 
   INTERNAL: { message: 'Something went wrong on our side.', kind: 'internal' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;
+
+/**
+ * A catalogue of errors that belong to one part of the bot (an adapter's own: Slack's refused tokens, Discord's
+ * refused registrations), made the same way as the core's: a code, a message template, a hint, a kind.
+ */
+export function errorCatalogue<const C extends Record<string, CatalogueEntry>>(entries: C) {
+  return (code: keyof C & string, params: Params = {}, options: { cause?: unknown } = {}): OpsError =>
+    new OpsError(code, params, { ...options, entry: entries[code] as CatalogueEntry });
+}
 
 function fill(template: string, params: Params): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -239,15 +207,18 @@ function fill(template: string, params: Params): string {
 
 /** An error the bot knows how to explain. */
 export class OpsError extends Error {
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly params: Params;
   readonly hint: string | undefined;
   readonly kind: ErrorKind;
   /** How a reply titles it: "failed", "refused", "not allowed". */
   readonly title: string;
 
-  constructor(code: ErrorCode, params: Params = {}, options: { cause?: unknown } = {}) {
-    const entry: CatalogueEntry = catalogue[code];
+  constructor(code: ErrorCode, params?: Params, options?: { cause?: unknown });
+  /** An error of another catalogue (`errorCatalogue`), which brings its entry. */
+  constructor(code: string, params: Params, options: { cause?: unknown; entry: CatalogueEntry });
+  constructor(code: string, params: Params = {}, options: { cause?: unknown; entry?: CatalogueEntry } = {}) {
+    const entry: CatalogueEntry = options.entry ?? catalogue[code as ErrorCode];
     super(fill(entry.message, params), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OpsError';
     this.code = code;

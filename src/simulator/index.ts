@@ -2,7 +2,6 @@ export {
   defaultScenario,
   defaultScenarioInput,
   loadScenarioYaml,
-  type MinerRole,
   mergeScenario,
   namedScenario,
   parseScenario,

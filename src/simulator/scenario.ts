@@ -1,11 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OpsError } from '../core/errors.js';
+import { minerRoles } from '../lotus/miner-roles.js';
 import { type TaskShortName, taskTypes } from '../lotus/task-types.js';
 
 /** The jobs a lotus-miner process has in the distributed (fork) topology. */
-export const minerRoles = ['winning-post', 'window-post', 'seal', 'deal', 'sector-counter'] as const;
-export type MinerRole = (typeof minerRoles)[number];
 
 const attoFil = z.string().regex(/^\d+$/, { error: 'an attoFIL amount (decimal integer string)' });
 const shortNames = Object.values(taskTypes) as [TaskShortName, ...TaskShortName[]];

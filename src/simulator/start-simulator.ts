@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
+import type { MinerRole } from '../lotus/miner-roles.js';
 import { type LotusPermission, permissionLevels } from '../lotus/permissions.js';
 import { ClusterState } from './cluster-state.js';
 import { fullNodeHandlers, type NodeIdentity } from './full-node-handlers.js';
 import { tokenFor, verifyJwt } from './jwt.js';
 import { minerHandlers } from './miner-handlers.js';
 import { type CallInterception, RpcServer } from './rpc-server.js';
-import { type MinerRole, namedScenario, type PartitionSectorsSpec, type Scenario } from './scenario.js';
+import { namedScenario, type PartitionSectorsSpec, type Scenario } from './scenario.js';
 
 export interface StartSimulatorOptions {
   /** A scenario object, or the name of a built-in variant; the healthy cluster by default. */

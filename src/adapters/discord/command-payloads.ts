@@ -14,7 +14,7 @@ import {
   type LeafCommand,
   type OptionSpec,
 } from '../../core/command.js';
-import { OpsError } from '../../core/errors.js';
+import { discordErrors } from './discord-error.js';
 import { discordLimits as limits } from './discord-limits.js';
 
 export type CommandPayload = RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -30,7 +30,7 @@ const namePattern = /^[a-z0-9_-]{1,32}$/;
  */
 export function commandPayloads(definitions: readonly CommandDefinition[]): CommandPayload[] {
   if (definitions.length > limits.commandsPerScope) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: '*',
       detail: `${definitions.length} commands, Discord takes ${limits.commandsPerScope}`,
     });
@@ -51,7 +51,7 @@ export function commandPayloads(definitions: readonly CommandDefinition[]): Comm
     };
     const size = countChars(payload);
     if (size > limits.commandTotalChars) {
-      throw new OpsError('DISCORD_COMMAND_INVALID', {
+      throw discordErrors('DISCORD_COMMAND_INVALID', {
         command: definition.name,
         detail: `its names, descriptions and choices take ${size} characters, over ${limits.commandTotalChars}`,
       });
@@ -62,7 +62,7 @@ export function commandPayloads(definitions: readonly CommandDefinition[]): Comm
 
 function subcommandsOf(group: CommandGroup): APIApplicationCommandSubcommandOption[] {
   if (group.subcommands.length > limits.optionsPerCommand) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: group.name,
       detail: `${group.subcommands.length} subcommands, Discord takes ${limits.optionsPerCommand}`,
     });
@@ -88,7 +88,7 @@ function subcommandsOf(group: CommandGroup): APIApplicationCommandSubcommandOpti
 
 function optionsOf(path: string, options: readonly OptionSpec[]): APIApplicationCommandBasicOption[] {
   if (options.length > limits.optionsPerCommand) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: path,
       detail: `${options.length} options, Discord takes ${limits.optionsPerCommand}`,
     });
@@ -138,7 +138,7 @@ function optionOf(path: string, option: OptionSpec): APIApplicationCommandBasicO
       };
     case 'boolean':
       if (option.choices)
-        throw new OpsError('DISCORD_COMMAND_INVALID', {
+        throw discordErrors('DISCORD_COMMAND_INVALID', {
           command: where,
           detail: 'a boolean option cannot have choices',
         });
@@ -153,14 +153,14 @@ function optionOf(path: string, option: OptionSpec): APIApplicationCommandBasicO
 
 function choicesOf(where: string, choices: readonly string[]): readonly string[] {
   if (choices.length > limits.choicesPerOption) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: where,
       detail: `${choices.length} choices, Discord takes ${limits.choicesPerOption}`,
     });
   }
   const long = choices.find((c) => c.length < 1 || c.length > limits.choiceName);
   if (long !== undefined) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: where,
       detail: `choice "${long}" is not 1–${limits.choiceName} characters`,
     });
@@ -171,7 +171,7 @@ function choicesOf(where: string, choices: readonly string[]): readonly string[]
 
 function integerChoice(where: string, choice: string): number {
   if (!/^-?\d{1,15}$/.test(choice))
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: where,
       detail: `choice "${choice}" of an integer option is not a whole number`,
     });
@@ -180,7 +180,7 @@ function integerChoice(where: string, choice: string): number {
 
 function checkName(where: string, name: string): string {
   if (!namePattern.test(name)) {
-    throw new OpsError('DISCORD_COMMAND_INVALID', {
+    throw discordErrors('DISCORD_COMMAND_INVALID', {
       command: where,
       detail: `"${name}" is not 1–${limits.commandName} lower-case letters, digits, "-" or "_"`,
     });
@@ -191,7 +191,7 @@ function checkName(where: string, name: string): string {
 /** Descriptions are help text: one that is too long is shortened at a word, which loses no command content. */
 function fitDescription(where: string, description: string): string {
   const text = description.replace(/\s+/g, ' ').trim();
-  if (text === '') throw new OpsError('DISCORD_COMMAND_INVALID', { command: where, detail: 'it needs a description' });
+  if (text === '') throw discordErrors('DISCORD_COMMAND_INVALID', { command: where, detail: 'it needs a description' });
   if (text.length <= limits.commandDescription) return text;
   const cut = text.slice(0, limits.commandDescription - 1);
   const space = cut.lastIndexOf(' ');
@@ -202,7 +202,7 @@ function unique(names: readonly string[], where: string): void {
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name))
-      throw new OpsError('DISCORD_COMMAND_INVALID', { command: where, detail: `"${name}" is declared twice` });
+      throw discordErrors('DISCORD_COMMAND_INVALID', { command: where, detail: `"${name}" is declared twice` });
     seen.add(name);
   }
 }

@@ -1,6 +1,25 @@
 import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, HTTPError } from 'discord.js';
-import { isOpsError, OpsError } from '../../core/errors.js';
+import { errorCatalogue, isOpsError, OpsError } from '../../core/errors.js';
 import { platformNetworkError } from '../../net/platform-error.js';
+
+/** What Discord itself refused, in the operator's words (the core's catalogue has the rest). */
+export const discordErrors = errorCatalogue({
+  DISCORD_TOKEN_REFUSED: {
+    message: 'Discord refused the bot token ({detail}).',
+    hint: 'Set discord.token to the bot token from the Developer Portal (your application → Bot → Reset Token), without a "Bot " prefix.',
+    kind: 'failed',
+  },
+  DISCORD_COMMAND_INVALID: {
+    message: 'Command /{command} cannot be registered on Discord: {detail}.',
+    hint: 'Discord takes lower-case names of 1–32 letters, digits, "-" or "_", at most 25 options, subcommands or choices, and 4000 characters per command.',
+    kind: 'failed',
+  },
+  DISCORD_REGISTRATION_REFUSED: {
+    message: 'Discord refused to register the commands {scope}: {detail}.',
+    hint: 'Check discord.applicationId and discord.guildId, and that the bot was invited to the guild with the applications.commands scope.',
+    kind: 'failed',
+  },
+});
 
 /**
  * A failed Discord call as the operator should read it: a refused token, a refusal with Discord's own code and text,
@@ -10,7 +29,7 @@ export function discordError(error: unknown, where: { api: string; action: strin
   if (isOpsError(error)) return error;
   if (error instanceof DiscordAPIError) {
     if (error.status === 401)
-      return new OpsError(
+      return discordErrors(
         'DISCORD_TOKEN_REFUSED',
         { detail: `HTTP 401 when ${where.action}: ${error.message}` },
         { cause: error },
@@ -22,11 +41,11 @@ export function discordError(error: unknown, where: { api: string; action: strin
     );
   }
   if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
-    return new OpsError('DISCORD_TOKEN_REFUSED', { detail: `HTTP 401 when ${where.action}` }, { cause: error });
+    return discordErrors('DISCORD_TOKEN_REFUSED', { detail: `HTTP 401 when ${where.action}` }, { cause: error });
   }
   // @discordjs/ws reports the gateway's close code 4004 as a plain Error with this text, and nothing else.
   if (error instanceof Error && error.message === 'Authentication failed') {
-    return new OpsError(
+    return discordErrors(
       'DISCORD_TOKEN_REFUSED',
       { detail: 'the gateway closed with 4004, authentication failed' },
       { cause: error },

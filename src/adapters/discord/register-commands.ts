@@ -1,11 +1,10 @@
 import { DiscordAPIError, REST, Routes } from 'discord.js';
 import { z } from 'zod';
 import type { CommandDefinition } from '../../core/command.js';
-import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { botToken } from './bot-token.js';
 import { commandPayloads } from './command-payloads.js';
-import { discordApiDetail, discordError } from './discord-error.js';
+import { discordApiDetail, discordError, discordErrors } from './discord-error.js';
 import { type DiscordConfig, type DiscordRestTuning, discordRestOptions } from './rest-options.js';
 
 export interface RegisterCommandsOptions {
@@ -39,7 +38,7 @@ export async function registerCommands(options: RegisterCommandsOptions): Promis
   const scope = options.scope ?? (config.guildId ? 'guild' : 'global');
   const guildId = config.guildId;
   if (scope === 'guild' && guildId === undefined) {
-    throw new OpsError('DISCORD_REGISTRATION_REFUSED', {
+    throw discordErrors('DISCORD_REGISTRATION_REFUSED', {
       scope: 'for a guild',
       detail: 'discord.guildId is not set in the configuration',
     });
@@ -61,7 +60,7 @@ export async function registerCommands(options: RegisterCommandsOptions): Promis
     answer = await rest.put(route, { body });
   } catch (error) {
     if (error instanceof DiscordAPIError && error.status !== 401) {
-      throw new OpsError(
+      throw discordErrors(
         'DISCORD_REGISTRATION_REFUSED',
         { scope: where, detail: discordApiDetail(error) },
         { cause: error },
@@ -71,7 +70,7 @@ export async function registerCommands(options: RegisterCommandsOptions): Promis
   }
   const parsed = registered.safeParse(answer);
   if (!parsed.success) {
-    throw new OpsError('DISCORD_REGISTRATION_REFUSED', {
+    throw discordErrors('DISCORD_REGISTRATION_REFUSED', {
       scope: where,
       detail: `Discord answered with an unexpected shape: ${parsed.error.message}`,
     });

@@ -2,6 +2,7 @@ import { OpsError } from '../../core/errors.js';
 import { platformNetworkError } from '../../net/platform-error.js';
 import type { SlackFetch } from './client-options.js';
 import type { SlackBlock } from './render.js';
+import { slackErrors } from './slack-error.js';
 
 export interface ResponsePayload {
   response_type?: 'ephemeral' | 'in_channel';
@@ -32,7 +33,7 @@ export class ResponseUrl {
 
   async send(payload: ResponsePayload): Promise<void> {
     if (this.uses >= maxUses)
-      throw new OpsError('SLACK_CALL_FAILED', { method: 'response_url', detail: `used ${maxUses} times already` });
+      throw slackErrors('SLACK_CALL_FAILED', { method: 'response_url', detail: `used ${maxUses} times already` });
     this.uses++;
     let status: number;
     try {
@@ -53,6 +54,6 @@ export class ResponseUrl {
       );
     }
     if (status < 200 || status >= 300)
-      throw new OpsError('SLACK_CALL_FAILED', { method: 'response_url', detail: `HTTP ${status}` });
+      throw slackErrors('SLACK_CALL_FAILED', { method: 'response_url', detail: `HTTP ${status}` });
   }
 }

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RequestGuard } from './request-guard.js';
+import { slackErrors } from './slack-error.js';
 
 export interface SignedHttpServerOptions {
   port: number;
@@ -62,7 +62,7 @@ export async function startSignedHttpServer(options: SignedHttpServerOptions): P
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
-      reject(new OpsError('SLACK_LISTEN_FAILED', { port: options.port, detail: error.message }, { cause: error })),
+      reject(slackErrors('SLACK_LISTEN_FAILED', { port: options.port, detail: error.message }, { cause: error })),
     );
     server.listen(options.port, options.host, () => resolve());
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { slackErrors } from '../../../src/adapters/slack/slack-error.js';
 import type { ChannelPoster, MessageRef } from '../../../src/core/channel-poster.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import type { ChannelRef } from '../../../src/core/command.js';
@@ -19,7 +20,7 @@ const unreachable = (): OpsError =>
 /** A poster whose platform is down until `up` is set; it records what it did, in order. */
 function platform(): ChannelPoster & { up: boolean; posted: string[]; refuse?: boolean } {
   const attempt = (what: string): void => {
-    if (p.refuse) throw new OpsError('SLACK_NOT_IN_CHANNEL', { channel: 'C0OPS', error: 'not_in_channel' });
+    if (p.refuse) throw slackErrors('SLACK_NOT_IN_CHANNEL', { channel: 'C0OPS', error: 'not_in_channel' });
     if (!p.up) throw unreachable();
     p.posted.push(what);
   };

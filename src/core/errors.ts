@@ -119,6 +119,11 @@ const catalogue = {
     message: '{method} on {endpoint} answered with a shape lotus does not document: {detail}',
     kind: 'failed',
   },
+  ZERO_CONFIG_ACTOR_UNKNOWN: {
+    message: 'The miner from MINER_API_INFO did not say its actor when the bot started: {detail}',
+    hint: 'Start the bot again once the miner answers, or give a config file that names the miner and its actor.',
+    kind: 'failed',
+  },
   LOTUS_ENDPOINT_INVALID: { message: 'Cannot read the lotus endpoint "{value}": {detail}', kind: 'usage' },
 
   // SSH

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEnvironment } from '../../../src/cli/demo.js';
 import { type SimulatedCluster, startSimulator } from '../../../src/simulator/start-simulator.js';
 import { ensureBuilt, runCli } from '../../helpers/cli.js';
+import { closedPort } from '../../helpers/sshd.js';
 
 let sim: SimulatedCluster;
 let configPath: string;
@@ -91,5 +92,23 @@ describe('zero-config, like the lotus CLI', () => {
     });
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain('/deadlines');
+  });
+
+  it('given a miner that does not answer, then /help still works and /deadlines says which endpoint failed', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lcops-home-'));
+    const silent = await closedPort();
+    const zero = {
+      FULLNODE_API_INFO: sim.apiInfo('daemon-internal', 'read'),
+      MINER_API_INFO: `eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl:/ip4/127.0.0.1/tcp/${silent}/http`,
+      HOME: home,
+    };
+    const help = await runCli(['exec', '/help'], { env: zero });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Commands you may run');
+    const deadlines = await runCli(['exec', '/deadlines'], { env: zero });
+    expect(deadlines.code).toBe(1);
+    expect(deadlines.stdout).toContain('The miner from MINER_API_INFO did not say its actor when the bot started');
+    expect(deadlines.stdout).toContain(`127.0.0.1:${silent}`);
+    expect(deadlines.stdout).not.toContain('eyJhbGciOiJIUzI1NiJ9');
   });
 });

@@ -2,7 +2,7 @@
  * `npm run bench`: the project's speed and cost, each against a baseline measured in the same run (issue 12).
  *
  *   npm run bench                          every figure (a few minutes on 2 cores)
- *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, poll, memory
+ *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, poll, memory, exec
  *   npm run bench -- --runs=3              fewer (or more) runs per figure than its default
  *
  * Prints a table (figure, ours, baseline, ratio, notes) and writes bench/results.json. With --only, the figures
@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pollFigure } from './figures/cluster-poll.js';
 import { deadlinesFigure } from './figures/deadlines.js';
+import { execFigure } from './figures/exec-help.js';
 import { memoryFigure } from './figures/memory.js';
 import { slackFigure } from './figures/slack-ack.js';
 import { sshFigure } from './figures/ssh-fanout.js';
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     slack: () => slackFigure({ runs: runs ?? 5 }),
     poll: () => pollFigure({ runs: runs ?? 7 }),
     memory: () => memoryFigure({ runs: Math.min(runs ?? 1, 3) }),
+    exec: () => execFigure({ runs: runs ?? 21 }),
   };
 
   const here = machine();

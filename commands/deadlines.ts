@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { ClusterServices } from '../src/cluster/cluster-services.js';
 import { defineReadCommand } from '../src/cluster/command-kit.js';
-import { deadlinesReply } from '../src/cluster/deadlines-reply.js';
-import { buildDeadlinesReport } from '../src/cluster/deadlines-report.js';
-import { recallFaults, rememberFaults } from '../src/cluster/fault-memory.js';
 
 export default defineReadCommand({
   name: 'deadlines',
@@ -31,6 +28,12 @@ export default defineReadCommand({
   role: 'viewer',
   destructive: false,
   async run(ctx, args) {
+    // Loaded when the command runs: a command file is only its declaration until then (`exec /help` reads them all).
+    const [{ buildDeadlinesReport }, { deadlinesReply }, { recallFaults, rememberFaults }] = await Promise.all([
+      import('../src/cluster/deadlines-report.js'),
+      import('../src/cluster/deadlines-reply.js'),
+      import('../src/cluster/fault-memory.js'),
+    ]);
     // Proving data is chain state: read it from the daemon, so it works whichever miner process is up.
     const actor = resolveActor(ctx.cluster, args.miner);
     const report = await buildDeadlinesReport(ctx.cluster.fullNode(), actor, ctx.clock.now());

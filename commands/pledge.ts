@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
-import { executePledge } from '../src/cluster/pledge/pledge-executor.js';
-import { type PledgePlanData, planPledge } from '../src/cluster/pledge/pledge-planner.js';
-import { pledgePlanReply, scheduleStartedReply } from '../src/cluster/pledge/pledge-reply.js';
-import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-scheduler.js';
-import { pledgeStatus, stopSchedules } from '../src/cluster/pledge/pledge-status.js';
+import type { PledgePlanData } from '../src/cluster/pledge/pledge-planner.js';
+import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-schedule-job.js';
 import { parseDuration } from '../src/core/duration.js';
 import { block } from '../src/core/reply.js';
+
+// The implementation is loaded when a subcommand runs: until then this file is only its declaration, which is all
+// that `exec /help` (and Slack's manifest, Discord's registration) read.
 
 /** More than this in one request is almost certainly a typo; a real bulk pledge is a schedule or several requests. */
 const MAX_SECTORS = 1000;
@@ -85,6 +85,10 @@ export default defineGroup({
       approval: { approvals: 1, approverRole: 'operator', ttlMs: 30 * 60_000 },
       planSchema,
       async plan(ctx, args) {
+        const [{ planPledge }, { pledgePlanReply }] = await Promise.all([
+          import('../src/cluster/pledge/pledge-planner.js'),
+          import('../src/cluster/pledge/pledge-reply.js'),
+        ]);
         const plan = await planPledge(ctx.cluster, args);
         const data = args.every === undefined ? plan.data : { ...plan.data, everyMs: args.every };
         return { reply: pledgePlanReply({ ...plan, data }), data, ...(plan.blocked ? { blocked: plan.blocked } : {}) };
@@ -101,7 +105,11 @@ export default defineGroup({
         ];
       },
       async execute(ctx, plan) {
-        if (plan.data.everyMs === undefined) return executePledge(ctx, plan.data);
+        if (plan.data.everyMs === undefined) {
+          const { executePledge } = await import('../src/cluster/pledge/pledge-executor.js');
+          return executePledge(ctx, plan.data);
+        }
+        const { scheduleStartedReply } = await import('../src/cluster/pledge/pledge-reply.js');
         const schedule = await ctx.schedules.create(PLEDGE_SCHEDULE, plan.data, plan.data.everyMs);
         return scheduleStartedReply(schedule.id, plan.data);
       },
@@ -119,7 +127,7 @@ export default defineGroup({
       // Stopping only ever reduces what the bot does: no approval needed.
       role: 'operator',
       destructive: false,
-      run: (ctx, args) => stopSchedules(ctx, args.id),
+      run: async (ctx, args) => (await import('../src/cluster/pledge/pledge-status.js')).stopSchedules(ctx, args.id),
     }),
     defineReadCommand<{ limit: number }>({
       name: 'status',
@@ -130,7 +138,7 @@ export default defineGroup({
       }),
       role: 'viewer',
       destructive: false,
-      run: (ctx, args) => pledgeStatus(ctx, args.limit),
+      run: async (ctx, args) => (await import('../src/cluster/pledge/pledge-status.js')).pledgeStatus(ctx, args.limit),
     }),
   ],
 });

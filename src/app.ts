@@ -1,6 +1,5 @@
 import type { ClusterServices } from './cluster/cluster-services.js';
-import { createClusterServices } from './cluster/create-cluster-services.js';
-import { PledgeScheduler } from './cluster/pledge/pledge-scheduler.js';
+import { pledgeScheduleJob } from './cluster/pledge/pledge-schedule-job.js';
 import type { Config } from './config/schema.js';
 import type { ChannelPosters } from './core/channel-poster.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -57,11 +56,16 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? new SqliteStore(config.store.path);
-  const cluster = createClusterServices(config, { log: options.log, clock });
+  // The cluster's clients (lotus, SSH) are loaded by the first command or job that needs them, never by /help.
+  let cluster: ClusterServices | undefined;
   const kernel = createKernel<ClusterServices>({
     commands: options.commands ?? ((await loadCommands()) as CommandDefinition<ClusterServices>[]),
     store,
-    cluster,
+    cluster: async () => {
+      const { createClusterServices } = await import('./cluster/create-cluster-services.js');
+      cluster = createClusterServices(config, { log: options.log, clock });
+      return cluster;
+    },
     rbac: config.rbac,
     log: options.log,
     clock,
@@ -70,13 +74,13 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     ...(options.health ? { health: options.health } : {}),
   });
   kernel.addJob(
-    new PledgeScheduler({
+    pledgeScheduleJob({
       store,
-      cluster,
+      cluster: () => kernel.runtime.services(),
       posters: kernel.posters,
       clock,
       log: options.log.child({ component: 'pledge-schedule' }),
-    }).job(),
+    }),
   );
   return {
     config,
@@ -88,7 +92,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     settled: () => kernel.settled(),
     async close() {
       await kernel.stop();
-      await cluster.close();
+      await cluster?.close();
       await store.close();
     },
   };

@@ -5,4 +5,6 @@ import type { ClusterServices } from './cluster-services.js';
 export type OpsContext = CommandContext<ClusterServices>;
 
 /** Command declarations whose context reaches the cluster (commands/deadlines.ts, commands/pledge.ts, …). */
-export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<ClusterServices>();
+export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<ClusterServices>({
+  services: true,
+});

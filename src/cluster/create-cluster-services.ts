@@ -6,11 +6,11 @@ import type { Logger } from '../core/logger.js';
 import { FullNodeApi } from '../lotus/full-node-api.js';
 import { MinerApi } from '../lotus/miner-api.js';
 import type { MinerRole } from '../lotus/miner-roles.js';
-import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
+import type { PlatformTransport } from '../net/platform-transport.js';
 import { proxySettings } from '../net/proxy-settings.js';
-import { HostExecutor } from '../ssh/host-executor.js';
+import type { HostExecutor } from '../ssh/host-executor.js';
 import type { SshHost } from '../ssh/ssh-host.js';
-import { SshPool } from '../ssh/ssh-pool.js';
+import type { SshPool } from '../ssh/ssh-pool.js';
 import type { ClusterServices } from './cluster-services.js';
 import { probeTcp } from './probe-tcp.js';
 
@@ -29,15 +29,21 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
   const daemons = new Map<string, FullNodeApi>();
   const rpcOptions = { logger: deps.log.child({ component: 'lotus' }), timeoutMs: deps.lotusTimeoutMs ?? 30_000 };
   // Lotus is on the cluster's LAN and never goes through the chat platforms' proxy, unless an endpoint says so.
-  let proxied: PlatformTransport | undefined;
-  const optionsFor = (viaProxy: boolean) => {
-    if (!viaProxy) return rpcOptions;
-    proxied ??= createPlatformTransport(proxySettings(config.network, deps.env ?? process.env), {
-      log: deps.log.child({ component: 'lotus-proxy' }),
-      connectTimeoutMs: parseDuration(config.network.timeout),
-    });
-    return { ...rpcOptions, fetch: proxied.fetch as unknown as typeof globalThis.fetch };
+  // The proxy's transport (undici) and the SSH client are loaded when first used: a command that needs neither, such
+  // as `exec /help`, starts faster without them.
+  let proxied: Promise<PlatformTransport> | undefined;
+  const transport = (): Promise<PlatformTransport> => {
+    proxied ??= import('../net/platform-transport.js').then(({ createPlatformTransport }) =>
+      createPlatformTransport(proxySettings(config.network, deps.env ?? process.env), {
+        log: deps.log.child({ component: 'lotus-proxy' }),
+        connectTimeoutMs: parseDuration(config.network.timeout),
+      }),
+    );
+    return proxied;
   };
+  const proxiedFetch: typeof globalThis.fetch = async (input, init) =>
+    (await transport()).fetch(input as never, init as never) as unknown as Response;
+  const optionsFor = (viaProxy: boolean) => (viaProxy ? { ...rpcOptions, fetch: proxiedFetch } : rpcOptions);
 
   const findMiner = (nameOrActor: string): MinerConfig => {
     const byName = cluster.miners.find((m) => m.name === nameOrActor);
@@ -51,9 +57,13 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     });
   };
 
-  let ssh: { pool: SshPool; executor: HostExecutor } | undefined;
-  const sshExecutor = (): HostExecutor => {
-    if (!ssh) {
+  let ssh: Promise<{ pool: SshPool; executor: HostExecutor }> | undefined;
+  const sshExecutor = async (): Promise<HostExecutor> => {
+    ssh ??= (async () => {
+      const [{ SshPool }, { HostExecutor }] = await Promise.all([
+        import('../ssh/ssh-pool.js'),
+        import('../ssh/host-executor.js'),
+      ]);
       const log = deps.log.child({ component: 'ssh' });
       const pool = new SshPool({
         credentials: {
@@ -64,12 +74,12 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
         logger: log,
         connectTimeoutMs: parseDuration(config.ssh.connectTimeout),
       });
-      ssh = {
+      return {
         pool,
         executor: new HostExecutor(pool, { logger: log, defaultTimeoutMs: parseDuration(config.ssh.commandTimeout) }),
       };
-    }
-    return ssh.executor;
+    })();
+    return (await ssh).executor;
   };
   const sshHost = (name: string): SshHost => {
     const host = cluster.hosts.find((h) => h.name === name);
@@ -117,15 +127,16 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     minersWithRole(role: MinerRole) {
       return cluster.miners.filter((m) => m.roles.includes(role));
     },
-    runOnHost(host, argv, options) {
-      return sshExecutor().run(sshHost(host), argv, options);
+    async runOnHost(host, argv, options) {
+      const target = sshHost(host);
+      return (await sshExecutor()).run(target, argv, options);
     },
     probeTcp(address, timeoutMs) {
       return probeTcp(address, timeoutMs);
     },
     async close() {
-      await ssh?.pool.close();
-      await proxied?.close();
+      await (await ssh)?.pool.close();
+      await (await proxied)?.close();
     },
   };
 }

@@ -168,6 +168,11 @@ interface LeafBase<A> {
   /** The parsed options must satisfy this; its messages become the usage error. */
   args: z.ZodType<A>;
   role: Role;
+  /**
+   * Whether it reaches the domain services (`ctx.cluster`). Set by `commandKit`; the runtime loads the services, and
+   * the lotus and SSH clients behind them, only for commands that do, so `exec /help` starts without them.
+   */
+  services?: boolean;
 }
 
 export interface ReadCommand<S = unknown, A = unknown> extends LeafBase<A> {
@@ -220,15 +225,15 @@ export function isGroup<S>(command: CommandDefinition<S>): command is CommandGro
 
 /**
  * Typed helpers for one kind of services, so that a command file gets its `args` and plan types inferred into
- * run/plan/execute: `const { defineReadCommand } = commandKit<ClusterServices>()`.
+ * run/plan/execute: `const { defineReadCommand } = commandKit<ClusterServices>({ services: true })`.
  */
-export function commandKit<S>() {
+export function commandKit<S>(options: { services: boolean }) {
   return {
     defineReadCommand<A>(command: ReadCommand<S, A>): LeafCommand<S> {
-      return command as unknown as LeafCommand<S>;
+      return { services: options.services, ...command } as unknown as LeafCommand<S>;
     },
     defineDestructiveCommand<A, P>(command: DestructiveCommand<S, A, P>): LeafCommand<S> {
-      return command as unknown as LeafCommand<S>;
+      return { services: options.services, ...command } as unknown as LeafCommand<S>;
     },
     defineGroup(group: CommandGroup<S>): CommandGroup<S> {
       return group;
@@ -236,5 +241,5 @@ export function commandKit<S>() {
   };
 }
 
-/** Commands that need no domain services (/help, /approvals, /audit, /health). */
-export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<unknown>();
+/** Commands that need no domain services (/help, /approvals, /audit, /health): they run without loading them. */
+export const { defineReadCommand, defineDestructiveCommand, defineGroup } = commandKit<unknown>({ services: false });

@@ -14,7 +14,8 @@ import { Runtime } from './runtime.js';
 export interface KernelOptions<S> {
   commands: readonly CommandDefinition<S>[];
   store: Store;
-  cluster: S;
+  /** The domain services, or how to make them when first needed. */
+  cluster: S | (() => Promise<S>);
   rbac: RbacRules & { approvals: Record<string, ApprovalRule>; channels: Record<string, readonly string[]> };
   log: Logger;
   clock: Clock;

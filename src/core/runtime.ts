@@ -47,7 +47,8 @@ export interface InboundCommand {
 export interface RuntimeOptions<S> {
   commands: readonly CommandDefinition<S>[];
   store: Store;
-  cluster: S;
+  /** The domain services, or how to make them when a command first needs them (loaded once). */
+  cluster: S | (() => Promise<S>);
   rbac: RbacRules & {
     approvals: Record<string, ApprovalRule>;
     channels: Record<string, readonly string[]>;
@@ -83,6 +84,7 @@ export class Runtime<S = unknown> {
   private readonly gate: ApprovalGate<S>;
   /** Work handed off the answer's path (audit entries of read commands), awaited by `settled()`. */
   private readonly background = new Set<Promise<void>>();
+  private loadedServices: Promise<S> | undefined;
 
   constructor(private readonly options: RuntimeOptions<S>) {
     this.commands = new Map(options.commands.map((c) => [c.name, c]));
@@ -93,8 +95,8 @@ export class Runtime<S = unknown> {
       owner: options.owner,
       leaseMs: options.executionLeaseMs ?? 60_000,
       leaf: (path) => this.leaves().find((l) => l.path === path)?.leaf,
-      context: (principal, channel, correlationId, log, progress, execution) =>
-        this.context(principal, channel, correlationId, log, progress, execution),
+      context: async (principal, channel, correlationId, log, progress, execution) =>
+        this.context(await this.services(), principal, channel, correlationId, log, progress, execution),
       audit: (entry) => this.audit(entry),
       changed: () => this.options.onChange?.(),
     });
@@ -138,9 +140,18 @@ export class Runtime<S = unknown> {
         throw new OpsError('CHANNEL_NOT_ALLOWED', { command: path, allowed: (limits ?? []).join(', ') });
       }
       const args = this.parseArgs(path, leaf, resolved.tokens, inbound.options);
-      const ctx = this.context(inbound.principal, inbound.channel, correlationId, log, inbound.progress, undefined, {
-        trigger: inbound.trigger ?? 'typed',
-      });
+      // Built-in commands run without the domain services; the first command that needs them loads them.
+      const cluster = leaf.services === false ? (undefined as S) : await this.services();
+      const ctx = this.context(
+        cluster,
+        inbound.principal,
+        inbound.channel,
+        correlationId,
+        log,
+        inbound.progress,
+        undefined,
+        { trigger: inbound.trigger ?? 'typed' },
+      );
       if (leaf.destructive)
         return { ...(await this.gate.request(ctx, path, leaf as DestructiveCommand<S>, args)), correlationId };
       const reply = await leaf.run(ctx, args as never);
@@ -268,7 +279,15 @@ export class Runtime<S = unknown> {
     }
   }
 
+  /** The domain services, made on first use when the runtime was given a way to make them. */
+  services(): Promise<S> {
+    const given = this.options.cluster;
+    this.loadedServices ??= typeof given === 'function' ? (given as () => Promise<S>)() : Promise.resolve(given);
+    return this.loadedServices;
+  }
+
   private context(
+    cluster: S,
     principal: Principal,
     channel: ChannelRef,
     correlationId: string,
@@ -325,7 +344,7 @@ export class Runtime<S = unknown> {
       role,
       channel,
       correlationId,
-      cluster: this.options.cluster,
+      cluster,
       log,
       clock,
       progress: progress ?? (async () => undefined),

@@ -1,58 +1,34 @@
-import type { ChannelPosters } from '../../core/channel-poster.js';
-import type { Clock } from '../../core/clock.js';
 import { formatDuration } from '../../core/duration.js';
 import { isOpsError } from '../../core/errors.js';
-import type { JobDefinition } from '../../core/jobs/job-registry.js';
-import type { Logger } from '../../core/logger.js';
 import { block, type Reply } from '../../core/reply.js';
-import type { ScheduleRecord, Store } from '../../store/store.js';
-import type { ClusterServices } from '../cluster-services.js';
+import type { ScheduleRecord } from '../../store/store.js';
 import { executePledge } from './pledge-executor.js';
 import { type PledgePlanData, planPledge } from './pledge-planner.js';
-
-export const PLEDGE_SCHEDULE = 'pledge';
-
-export interface PledgeSchedulerOptions {
-  store: Store;
-  cluster: ClusterServices;
-  posters: ChannelPosters;
-  clock: Clock;
-  log: Logger;
-  /** How often due rounds are looked for; a round is never late by more than this. */
-  tickMs?: number;
-}
+import { PLEDGE_SCHEDULE, type PledgeScheduleJobOptions } from './pledge-schedule-job.js';
 
 /**
  * Smooth dispatch run by the bot itself (the AutoPledgeDiff=1 way): one approval covers a schedule of rounds. Each
  * round plans again with every pre-check; a failing check pauses the schedule and says so in its channel, and the
- * next round that passes resumes it. `/pledge stop` ends it. Only the long-lived process (`run`, `demo`) runs it, as a
- * job on the registry.
+ * next round that passes resumes it. `/pledge stop` ends it. Only the long-lived process (`run`, `demo`) runs it, as
+ * the `pledge-schedules` job (pledge-schedule-job.ts).
  */
 export class PledgeScheduler {
-  constructor(private readonly options: PledgeSchedulerOptions) {}
+  constructor(private readonly options: PledgeScheduleJobOptions) {}
 
-  /** The job that runs due rounds; rounds of one pass run one after another (they share the sealing pipeline). */
-  job(): JobDefinition {
-    return {
-      name: 'pledge-schedules',
-      description: 'Runs due rounds of /pledge every=… schedules',
-      everyMs: this.options.tickMs ?? 15_000,
-      timeoutMs: 30 * 60_000,
-      run: async ({ now }) => {
-        const due = await this.options.store.claimDueSchedules(PLEDGE_SCHEDULE, now);
-        for (const schedule of due) await this.round(schedule);
-        return undefined;
-      },
-    };
+  /** Runs every due round; rounds of one pass run one after another (they share the sealing pipeline). */
+  async run(now: number): Promise<void> {
+    const due = await this.options.store.claimDueSchedules(PLEDGE_SCHEDULE, now);
+    for (const schedule of due) await this.round(schedule);
   }
 
   private async round(schedule: ScheduleRecord): Promise<void> {
-    const { store, cluster, clock } = this.options;
+    const { store, clock } = this.options;
     const log = this.options.log.child({ schedule: schedule.id });
     const data = JSON.parse(schedule.dataJson) as PledgePlanData;
     const channel = { platform: schedule.channelPlatform, id: schedule.channelId };
     const by = `system:schedule-${schedule.id}`;
     try {
+      const cluster = await this.options.cluster();
       const plan = await planPledge(cluster, {
         mode: data.mode,
         miner: data.miner,

@@ -41,7 +41,7 @@ export interface GateHost<S> {
     log: Logger,
     progress: ((text: string) => Promise<void>) | undefined,
     execution?: { approvalId: string; executionId: number },
-  ): CommandContext<S>;
+  ): Promise<CommandContext<S>>;
   audit(entry: {
     principal: string;
     event: string;
@@ -181,7 +181,7 @@ export class ApprovalGate<S> {
       execution,
       async ({ progress }) => {
         const { leaf, plan, requester } = await this.prepare(approval);
-        const ctx = this.host.context(
+        const ctx = await this.host.context(
           requester,
           { platform: approval.channelPlatform, id: approval.channelId },
           voterCtx.correlationId,

@@ -2,6 +2,7 @@ import type { Config, MinerConfig } from '../config/schema.js';
 import type { FullNodeApi } from '../lotus/full-node-api.js';
 import type { MinerApi } from '../lotus/miner-api.js';
 import type { MinerRole } from '../lotus/miner-roles.js';
+import type { ForEachHostOptions, HostOutcome } from '../ssh/for-each-host.js';
 import type { RunOptions, RunResult } from '../ssh/host-executor.js';
 import type { ProbeResult } from './probe-tcp.js';
 
@@ -21,9 +22,27 @@ export interface ClusterServices {
   findMiner(nameOrActor: string): MinerConfig;
   /** The miners holding a role, in config order. */
   minersWithRole(role: MinerRole): MinerConfig[];
+  /** Settings commands need from the configuration beyond the topology. */
+  readonly settings: ClusterSettings;
   /** Runs argv on a configured host over SSH (pinned host key, pooled connection, argv quoted). */
   runOnHost(host: string, argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs `work` for each named host with at most `ssh.concurrency` at once (or `concurrency` when given), and returns
+   * one outcome per host in the order given: a host that fails is its outcome, never the others' failure.
+   */
+  forEachHost<T>(
+    hosts: readonly string[],
+    work: (host: string, signal: AbortSignal) => Promise<T>,
+    options?: Omit<ForEachHostOptions<{ name: string }>, 'concurrency'> & { concurrency?: number },
+  ): Promise<HostOutcome<{ name: string }, T>[]>;
   /** A TCP connect to HOST:PORT and nothing else. */
   probeTcp(address: string, timeoutMs?: number): Promise<ProbeResult>;
   close(): Promise<void>;
+}
+
+export interface ClusterSettings {
+  /** Hosts reached at once by a fan-out (`ssh.concurrency`). */
+  sshConcurrency: number;
+  /** How long the fork's `lotus-miner sectors mypledge|mypledgeonce` may run before it is killed (`pledge.forkTimeout`). */
+  pledgeForkTimeoutMs: number;
 }

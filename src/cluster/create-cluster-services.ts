@@ -8,6 +8,7 @@ import { MinerApi } from '../lotus/miner-api.js';
 import type { MinerRole } from '../lotus/miner-roles.js';
 import type { PlatformTransport } from '../net/platform-transport.js';
 import { proxySettings } from '../net/proxy-settings.js';
+import { forEachHost } from '../ssh/for-each-host.js';
 import type { HostExecutor } from '../ssh/host-executor.js';
 import type { SshHost } from '../ssh/ssh-host.js';
 import type { SshPool } from '../ssh/ssh-pool.js';
@@ -64,7 +65,8 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
         import('../ssh/ssh-pool.js'),
         import('../ssh/host-executor.js'),
       ]);
-      const log = deps.log.child({ component: 'ssh' });
+      // The pool and the executor each name their own component on every line: no second one here.
+      const log = deps.log;
       const pool = new SshPool({
         credentials: {
           ...(config.ssh.privateKey === undefined ? {} : { privateKey: config.ssh.privateKey }),
@@ -106,8 +108,14 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     return api;
   };
 
+  const settings = {
+    sshConcurrency: config.ssh.concurrency,
+    pledgeForkTimeoutMs: parseDuration(config.pledge.forkTimeout),
+  };
+
   return {
     topology: cluster,
+    settings,
     fullNode() {
       const daemon = cluster.daemons.find((d) => !d.public) ?? cluster.daemons[0];
       if (!daemon) throw new OpsError('LOTUS_ENDPOINT_INVALID', { value: '(none)', detail: 'no daemon configured' });
@@ -130,6 +138,13 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     async runOnHost(host, argv, options) {
       const target = sshHost(host);
       return (await sshExecutor()).run(target, argv, options);
+    },
+    forEachHost(hosts, work, options = {}) {
+      return forEachHost(
+        hosts.map((name) => ({ name })),
+        (host, signal) => work(host.name, signal),
+        { ...options, concurrency: options.concurrency ?? settings.sshConcurrency },
+      );
     },
     probeTcp(address, timeoutMs) {
       return probeTcp(address, timeoutMs);

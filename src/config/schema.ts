@@ -221,6 +221,15 @@ export const configSchema = z
       hosts: z.array(hostSchema).default([]),
     }),
     ssh: sshSchema.prefault({}),
+    pledge: z
+      .strictObject({
+        /**
+         * How long the fork's `lotus-miner sectors mypledge|mypledgeonce` may run on the miner's host before it is
+         * killed there. It allocates sectors through the seal-miner, seconds for a healthy one.
+         */
+        forkTimeout: duration.default('5m'),
+      })
+      .prefault({}),
     rbac: rbacSchema.prefault({ roles: {} }),
     store: z
       .strictObject({

@@ -90,3 +90,17 @@ export function countsAsSealing(state: string): boolean {
   const group = sectorStateGroup(state);
   return group === 'staging' || group === 'sealing' || group === 'snap' || group === 'failed';
 }
+
+/**
+ * The states between a new sector's AddPiece (or Packing) and its ProveCommit landing on chain: what the pledge plan
+ * calls "sealing now". Sectors waiting for deals, finalizing after the commit, proving, failed or being removed are not
+ * in it (a failed one is counted apart, where it matters).
+ */
+const pipeline = new Set<string>([
+  'AddPiece',
+  ...sectorStateGroups.sealing.filter((state) => state !== 'FinalizeSector' && state !== 'ReceiveSector'),
+]);
+
+export function inSealingPipeline(state: string): boolean {
+  return pipeline.has(state);
+}

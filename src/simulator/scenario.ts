@@ -455,6 +455,20 @@ export const scenarioVariants = {
       m.name === 'seal-miner' ? { ...m, workers: (m.workers ?? []).filter((w) => w.name !== 'c2-01-gpu1') } : m,
     ),
   })),
+  'four-workers-per-host': variant(
+    'four-workers-per-host',
+    'Small, with sealer-03 running four AP+PC1 workers of an upstream build (the miner reports no AddPieceMax)',
+    (base) => ({
+      chain: { liveSectors: 12_000, dealMinerSectors: 1_000 },
+      miners: base.miners.map((m) => {
+        if (m.name !== 'seal-miner') return m;
+        const workers = m.workers ?? [];
+        const sealer03 = workers.find((w) => w.host === 'sealer-03');
+        if (!sealer03) return m;
+        return { ...m, workers: [...workers.filter((w) => w !== sealer03), sealer03, sealer03, sealer03, sealer03] };
+      }),
+    }),
+  ),
   'counter-down': variant('counter-down', 'The sector counter on the winning-post miner is down', () => ({
     sectorCounter: { down: true },
   })),

@@ -99,12 +99,17 @@ export class SealingModel {
     this.miner = options.miner;
     this.maxSealingSectors = options.miner.maxSealingSectors;
     this.allocate = options.allocate;
+    const seen = new Map<string, number>();
     this.workers = options.miner.workers.map((spec) => {
       // Sealing workers always fetch and finalize; a PoSt worker does its one kind of proof only.
       const isPost = spec.tasks.some((t) => t === 'WDP' || t === 'WNP');
       const tasks = [...new Set([...spec.tasks, ...(isPost ? [] : ['GET', 'FIN'])])];
+      // Unnamed workers on one host (several processes, one hostname) each get their own id.
+      const key = `worker:${options.miner.name}:${spec.host}:${spec.name ?? ''}`;
+      const nth = seen.get(key) ?? 0;
+      seen.set(key, nth + 1);
       return {
-        id: fakeUuid(`worker:${options.miner.name}:${spec.host}:${spec.name ?? ''}`),
+        id: fakeUuid(nth === 0 ? key : `${key}#${nth}`),
         spec,
         tasks: tasks.map((t) => fullTask(t as TaskShortName)),
         gpus: visibleGpus(spec.gpus, spec.env),
@@ -417,7 +422,8 @@ export class SealingModel {
             Task: fullTask(j.task),
             RunWait: j.runWait,
             Start: new Date(j.enteredMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            Hostname: worker.spec.host,
+            // lotus reports the worker's name (lotus-worker run --name, LOTUS_WORKER_NAME), the host name by default.
+            Hostname: worker.spec.name ?? worker.spec.host,
           };
         });
     }
@@ -462,7 +468,7 @@ export class SealingModel {
         : {};
       out[worker.id] = {
         Info: {
-          Hostname: worker.spec.host,
+          Hostname: worker.spec.name ?? worker.spec.host,
           IgnoreResources: false,
           Resources: {
             MemPhysical: memPhysical,

@@ -22,6 +22,11 @@ export interface RunOptions {
   cwd?: string;
   /** Stops waiting and closes the channel; the host-side timeout still bounds the remote process. */
   signal?: AbortSignal;
+  /**
+   * Each complete line of output (stdout and stderr alike) as soon as it arrives, e.g. to record what a long command
+   * has done so far; the last line without a newline comes when the command ends. Decoded as UTF-8, line by line.
+   */
+  onOutputLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -183,7 +188,8 @@ export class HostExecutor {
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      const lines = { stdout: new LineSplitter(options.onOutputLine), stderr: new LineSplitter(options.onOutputLine) };
+      const collect = (into: Buffer[], splitter: LineSplitter) => (chunk: Buffer) => {
         if (settled) return;
         bytes += chunk.length;
         if (bytes > maxBytes) {
@@ -192,6 +198,7 @@ export class HostExecutor {
           return;
         }
         into.push(chunk);
+        splitter.push(chunk);
       };
 
       ssh
@@ -203,13 +210,15 @@ export class HostExecutor {
             channel = opened;
             if (settled) opened.close();
           },
-          onStdout: collect(stdout),
-          onStderr: collect(stderr),
+          onStdout: collect(stdout, lines.stdout),
+          onStderr: collect(stderr, lines.stderr),
           ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
         })
         .then(
           (response) =>
             settle(() => {
+              lines.stdout.end();
+              lines.stderr.end();
               const durationMs = performance.now() - started;
               const out = Buffer.concat(stdout).toString('utf8');
               const err = Buffer.concat(stderr).toString('utf8');
@@ -220,6 +229,35 @@ export class HostExecutor {
           (error: unknown) => settle(() => reject(new NotStarted(!ssh.isConnected(), error))),
         );
     });
+  }
+}
+
+/** Hands complete lines of a byte stream to a listener as they arrive; bytes of one character split across chunks are kept whole. */
+class LineSplitter {
+  private pending = Buffer.alloc(0);
+
+  constructor(private readonly listener: ((line: string) => void) | undefined) {}
+
+  push(chunk: Buffer): void {
+    if (!this.listener) return;
+    this.pending = Buffer.concat([this.pending, chunk]);
+    for (let end = this.pending.indexOf(10); end >= 0; end = this.pending.indexOf(10)) {
+      this.emit(this.pending.subarray(0, end));
+      this.pending = this.pending.subarray(end + 1);
+    }
+  }
+
+  end(): void {
+    if (this.pending.length > 0) this.emit(this.pending);
+    this.pending = Buffer.alloc(0);
+  }
+
+  private emit(bytes: Buffer): void {
+    try {
+      this.listener?.(bytes.toString('utf8').replace(/\r$/, ''));
+    } catch {
+      // A listener's own failure must not cut the command's output short.
+    }
   }
 }
 

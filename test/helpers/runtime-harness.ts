@@ -107,12 +107,14 @@ const unused = (what: string) => () => {
 };
 export const fakeCluster: ClusterServices = {
   topology: { name: 'test', daemons: [], miners: [], hosts: [] },
+  settings: { sshConcurrency: 16, pledgeForkTimeoutMs: 300_000 },
   fullNode: unused('full node'),
   daemon: unused('full node'),
   miner: unused('miner'),
   findMiner: unused('miner'),
   minersWithRole: () => [],
   runOnHost: unused('hosts'),
+  forEachHost: unused('hosts'),
   probeTcp: unused('network'),
   async close() {},
 };

@@ -3,7 +3,7 @@ import { firstLine, isOpsError, OpsError } from '../../core/errors.js';
 import type { CheckLine } from '../../core/reply.js';
 import { formatFil } from '../../lotus/fil.js';
 import type { TipSetKey, WorkerStats } from '../../lotus/schemas.js';
-import { sectorStateGroups } from '../../lotus/sector-states.js';
+import { inSealingPipeline, sectorStateGroup } from '../../lotus/sector-states.js';
 import type { ClusterServices } from '../cluster-services.js';
 import { withSchedulerFiles } from './scheduler-file.js';
 import { sectorsForMode, type WorkerCapacity, workerCapacities } from './worker-capacity.js';
@@ -86,6 +86,7 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     notes.push(...filled.notes);
     effectiveStats = filled.stats;
     workers = workerCapacities(filled.stats);
+    notes.push(...unknownLimits(workers, filled.unknownWhy));
   }
 
   const useFork = request.mode !== 'single' && target.forkCommands && target.host !== undefined;
@@ -152,9 +153,9 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     checks.push({ status: 'warn', label: 'Funds', detail: `could not estimate collateral: ${explain(error)}` });
   }
 
-  // Sealing pipeline against MaxSealingSectors (PledgeSector itself refuses once the limit is reached).
-  const sealingStates = new Set<string>(sectorStateGroups.sealing);
-  const sealing = Object.entries(summary).reduce((n, [state, count]) => (sealingStates.has(state) ? n + count : n), 0);
+  // Sealing pipeline against MaxSealingSectors (PledgeSector itself refuses once the limit is reached): only the
+  // sectors between AddPiece and their ProveCommit landing, never Proving, Removed or failed ones.
+  const sealing = Object.entries(summary).reduce((n, [state, count]) => (inSealingPipeline(state) ? n + count : n), 0);
   const max = target.maxSealingSectors;
   const pipeline = summaryLine(summary);
   if (max === undefined || max === 0) {
@@ -351,12 +352,32 @@ function autoPledgeDiffFromWorkers(stats: Record<string, WorkerStats> | undefine
   return undefined;
 }
 
+/** Which workers' limits are unknown, and why: a plan must not present a guess as a figure. */
+function unknownLimits(workers: WorkerCapacity[], why: Map<string, string>): string[] {
+  return workers
+    .filter((w) => (w.canAddPiece && w.apMax === undefined) || (w.canPreCommit1 && w.pc1Max === undefined))
+    .map((w) => {
+      const missing = [
+        w.canAddPiece && w.apMax === undefined ? 'AP' : '',
+        w.canPreCommit1 && w.pc1Max === undefined ? 'PC1' : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      const reason = why.get(w.id);
+      return `${w.hostname}: ${missing} limit unknown: the miner reports no fork scheduler limits for it and lotus's resource table sets none${reason ? `; ${reason}` : ''}. It is counted as one free AP slot when it runs none.`;
+    });
+}
+
+/** The pipeline's states, busiest first; failed sectors named apart, since they hold no place in it. */
 function summaryLine(summary: Record<string, number>): string {
-  return Object.entries(summary)
-    .filter(([state]) => state !== 'Proving' && state !== 'Available')
+  const inPipeline = Object.entries(summary)
+    .filter(([state, n]) => inSealingPipeline(state) && n > 0)
     .sort((a, b) => b[1] - a[1])
-    .map(([state, n]) => `${state} ${n}`)
-    .join(', ');
+    .map(([state, n]) => `${state} ${n}`);
+  const failed = Object.entries(summary)
+    .filter(([state]) => sectorStateGroup(state) === 'failed')
+    .reduce((n, [, count]) => n + count, 0);
+  return [...inPipeline, ...(failed > 0 ? [`and ${failed} in failed states, not counted`] : [])].join(', ');
 }
 
 function explain(error: unknown): string {

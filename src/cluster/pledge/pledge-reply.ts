@@ -43,8 +43,8 @@ export function pledgePlanReply(plan: PledgePlan): Reply {
         ['worker host', 'AP', 'PC1', 'state'],
         apWorkers.map((w) => [
           w.hostname,
-          w.canAddPiece ? `${w.apRunning}/${w.apMax ?? '?'}` : '-',
-          w.canPreCommit1 ? `${w.pc1Running}/${w.pc1Max ?? '?'}` : '-',
+          w.canAddPiece ? `${w.apRunning}/${w.apMax ?? 'unknown'}` : '-',
+          w.canPreCommit1 ? `${w.pc1Running}/${w.pc1Max ?? 'unknown'}` : '-',
           !w.enabled ? 'disabled' : w.draining ? 'draining (IsPlanOffline)' : w.outOfQuota ? 'out of disk quota' : 'ok',
         ]),
         'AP and PC1 running / limit per worker',

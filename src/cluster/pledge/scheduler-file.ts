@@ -37,34 +37,92 @@ export async function readSchedulerFile(
   return parsed.data;
 }
 
+/** Where a WorkerStats worker's limits were looked for and why they were not found. */
+export interface SchedulerFiles {
+  stats: Record<string, WorkerStats>;
+  notes: string[];
+  /** Per worker id: why its myscheduler.json could not be used (no host configured, ambiguous, unreadable). */
+  unknownWhy: Map<string, string>;
+}
+
 /**
  * Where the miner did not report a worker's scheduler limits, fill them in from that worker's myscheduler.json, read
- * over SSH from the configured worker on the host WorkerStats names. A host with several configured workers is only
- * used when exactly one of them has a repoPath: WorkerStats says which host, not which of its workers.
+ * over SSH. The miner names a worker by its `lotus-worker run --name` (LOTUS_WORKER_NAME), which defaults to the host
+ * name; WorkerStats carries no listen address. So, in order:
+ * - a configured worker of that name with a repoPath: its own file;
+ * - a configured host of that name or address: the files of its workers that have a repoPath. With one, that one;
+ *   with several (the usual PC1 box runs four), all of them when they say the same, since the miner cannot tell which
+ *   is which; when they differ, the limits stay unknown and the plan says how to name the workers apart.
  */
 export async function withSchedulerFiles(
   cluster: ClusterServices,
   stats: Record<string, WorkerStats>,
-): Promise<{ stats: Record<string, WorkerStats>; notes: string[] }> {
+): Promise<SchedulerFiles> {
   const notes: string[] = [];
+  const unknownWhy = new Map<string, string>();
   const out: Record<string, WorkerStats> = { ...stats };
+  // One read per file, however many WorkerStats entries point at it.
+  const reads = new Map<string, Promise<SchedulerFile>>();
+  const read = (host: string, repoPath: string): Promise<SchedulerFile> => {
+    const key = `${host}\u0000${repoPath}`;
+    let file = reads.get(key);
+    if (!file) {
+      file = readSchedulerFile(cluster, host, repoPath);
+      reads.set(key, file);
+    }
+    return file;
+  };
+  const hosts = cluster.topology.hosts;
   await Promise.all(
     Object.entries(stats).map(async ([id, worker]) => {
       if (worker.Info.Resources.AddPieceMax !== undefined) return;
-      const host = cluster.topology.hosts.find(
-        (h) => h.name === worker.Info.Hostname || h.address === worker.Info.Hostname,
-      );
-      const withPath = host?.workers.filter((w) => w.repoPath !== undefined) ?? [];
-      if (!host || withPath.length !== 1) return;
-      try {
-        const file = await readSchedulerFile(cluster, host.name, withPath[0]?.repoPath as string);
-        out[id] = { ...worker, Info: { ...worker.Info, Resources: { ...worker.Info.Resources, ...file } } };
-      } catch (error) {
-        notes.push(
-          `${host.name}: could not read myscheduler.json (${error instanceof Error ? error.message : 'unexpected error'}); its limits are guessed from lotus's resource table.`,
-        );
+      const name = worker.Info.Hostname;
+      const named = hosts.flatMap((h) => h.workers.filter((w) => w.name === name).map((w) => ({ host: h, worker: w })));
+      const host = hosts.find((h) => h.name === name || h.address === name);
+      let sources: Array<{ host: string; repoPath: string }>;
+      if (named.length === 1 && named[0]?.worker.repoPath !== undefined) {
+        sources = [{ host: named[0].host.name, repoPath: named[0].worker.repoPath }];
+      } else if (host) {
+        sources = host.workers
+          .filter((w) => w.repoPath !== undefined)
+          .map((w) => ({ host: host.name, repoPath: w.repoPath as string }));
+        if (sources.length === 0) {
+          unknownWhy.set(id, `${host.name} has no worker with repoPath set, where its myscheduler.json would be`);
+          return;
+        }
+      } else {
+        unknownWhy.set(id, `no host or worker named ${name} is configured`);
+        return;
       }
+      let files: SchedulerFile[];
+      try {
+        files = await Promise.all(sources.map((source) => read(source.host, source.repoPath)));
+      } catch (error) {
+        const why = `could not read myscheduler.json on ${sources[0]?.host} (${error instanceof Error ? error.message : 'unexpected error'})`;
+        unknownWhy.set(id, why);
+        return;
+      }
+      const distinct = new Set(files.map((file) => canonical(file)));
+      if (distinct.size > 1) {
+        unknownWhy.set(
+          id,
+          `${sources[0]?.host} runs ${sources.length} workers whose myscheduler.json differ, and the miner names them all "${name}": give each its configured name (lotus-worker run --name, or LOTUS_WORKER_NAME) so they can be told apart`,
+        );
+        return;
+      }
+      out[id] = { ...worker, Info: { ...worker.Info, Resources: { ...worker.Info.Resources, ...files[0] } } };
     }),
   );
-  return { stats: out, notes };
+  const failures = [...new Set(unknownWhy.values())].filter((why) => why.startsWith('could not read'));
+  for (const why of failures) notes.push(`${why}; those limits are unknown.`);
+  return { stats: out, notes, unknownWhy };
+}
+
+/** A file's settings in a fixed order, to tell whether two files say the same. */
+function canonical(file: SchedulerFile): string {
+  return JSON.stringify(
+    Object.keys(file)
+      .sort()
+      .map((key) => [key, file[key as keyof SchedulerFile]]),
+  );
 }

@@ -81,8 +81,16 @@ echo "Created CC sector: 20002"
       detail: 'counter at 50000000 on miner-host; next 50000001 is free on chain',
     });
     const done = await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
-    expect(done.title).toBe('lotus-miner sectors mypledge ran on miner-host');
+    // The stand-in makes two sectors where the plan counted three free AP slots: said, in the title and the audit.
+    expect(done.title).toBe('lotus-miner sectors mypledge ran on miner-host: 2 sector(s), the plan said 3');
+    expect(done.severity).toBe('warning');
     expect(renderText(done)).toMatch(/Sectors seen in the output:\s+20001, 20002/);
+    expect(renderText(done)).toContain('mypledge started 2 sector(s) where the approved plan said 3');
+    const audit = await s.app.store.queryAudit({ limit: 20 });
+    expect(audit.find((e) => e.event === 'execution.succeeded')?.detail.result).toEqual({
+      title: 'lotus-miner sectors mypledge ran on miner-host: 2 sector(s), the plan said 3',
+      severity: 'warning',
+    });
     expect(await readFile(join(sshd.scratchDir, 'argv'), 'utf8')).toBe('sectors\nmypledge\n');
     const apiInfo = await readFile(join(sshd.scratchDir, 'api-info'), 'utf8');
     expect(apiInfo).toBe(s.config.cluster.miners[2]?.api);
@@ -164,5 +172,111 @@ describeWithSshd('/pledge reads myscheduler.json where the miner does not report
     const reply = await s.run('alice', '/pledge mode=fill');
     expect(renderText(reply)).toMatch(/\nsealer-03\s+0\/4\s+\S+\s+draining \(IsPlanOffline\)/);
     expect(reply.title).toBe('Pledge plan: 2 sector(s) on seal-miner');
+  });
+});
+
+describeWithSshd('/pledge on hosts that run four workers each', () => {
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  async function workerRepo(file: object): Promise<string> {
+    const repo = join(sshd.scratchDir, `worker-${Math.random().toString(36).slice(2)}`);
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'myscheduler.json'), JSON.stringify(file));
+    return repo;
+  }
+
+  /** sealer-03 runs four upstream workers (the miner names them all "sealer-03"); each has its own myscheduler.json. */
+  async function fourWorkers(files: object[]): Promise<(config: Config) => void> {
+    const repos = await Promise.all(files.map((file) => workerRepo(file)));
+    return (config: Config) =>
+      addSshHost(
+        config,
+        'sealer-03',
+        repos.map((repoPath, i) => ({ name: `sealer-03-w${i + 1}`, kind: 'AP+PC1' as const, repoPath })),
+      );
+  }
+
+  it('given four workers on one host whose files agree, when fill is planned, then every worker counts with its own free slots', async () => {
+    const same = { AddPieceMax: 4, PreCommit1Max: 6 };
+    s = await startSimApp({
+      scenario: 'four-workers-per-host',
+      configure: await fourWorkers([same, same, same, same]),
+    });
+    const plan = await s.run('alice', '/pledge mode=fill');
+    const text = renderText(plan);
+    // sealer-01 has 2 of 3 AP slots free; each of the four sealer-03 workers 4 of 4: 2 + 16.
+    expect(plan.title).toBe('Pledge plan: 18 sector(s) on seal-miner');
+    expect(text.match(/\nsealer-03\s+0\/4\s+\S+\s+ok/g)).toHaveLength(4);
+    expect(text).not.toContain('unknown');
+  });
+
+  it('given four workers whose files differ, then their limits are unknown and the plan says why and how to tell them apart', async () => {
+    s = await startSimApp({
+      scenario: 'four-workers-per-host',
+      configure: await fourWorkers([{ AddPieceMax: 4 }, { AddPieceMax: 4 }, { AddPieceMax: 2 }, { AddPieceMax: 4 }]),
+    });
+    const text = renderText(await s.run('alice', '/pledge mode=fill'));
+    expect(text.match(/\nsealer-03\s+0\/unknown/g)).toHaveLength(4);
+    expect(text).toContain(
+      'sealer-03 runs 4 workers whose myscheduler.json differ, and the miner names them all "sealer-03": give each its configured name (lotus-worker run --name, or LOTUS_WORKER_NAME)',
+    );
+  });
+
+  it('given a host that is not configured, then the limits of its workers are unknown, saying so', async () => {
+    s = await startSimApp({ scenario: 'four-workers-per-host' });
+    const text = renderText(await s.run('alice', '/pledge mode=fill'));
+    expect(text).toContain('sealer-03: AP limit unknown');
+    expect(text).toContain('no host or worker named sealer-03 is configured');
+  });
+});
+
+describeWithSshd('/pledge when the fork command hangs', () => {
+  beforeAll(async () => {
+    sshd = await startSshd();
+    // A seal-miner that starts one sector, then stops answering.
+    await sshd.program(
+      'lotus-miner',
+      `#!/bin/sh
+echo "Created CC sector: 30001"
+sleep 30
+echo "Created CC sector: 30002"
+`,
+    );
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  it('given pledge.forkTimeout 2s, when mypledge hangs, then it is killed after 2 s and the reply says what it had started', async () => {
+    const repo = join(sshd.scratchDir, 'repo-hang');
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'sectorid'), '50000000\n');
+    s = await startSimApp({
+      scenario: 'small',
+      configure: (config) => {
+        withHost(repo)(config);
+        config.pledge.forkTimeout = '2s';
+      },
+    });
+    const plan = await s.run('alice', '/pledge mode=fill');
+    const done = await s.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+    expect(done.title).toBe('lotus-miner sectors mypledge did not finish on miner-host within 2 s');
+    expect(done.outcome).toBe('failed');
+    const text = renderText(done);
+    expect(text).toMatch(/Sectors it printed:\s+30001/);
+    expect(text).toContain('/pledge status');
+    // The sector it printed before it hung is known: journalled as it appeared.
+    expect(renderText(await s.run('victor', '/pledge status'))).toMatch(/\n30001\s+seal-miner/);
   });
 });

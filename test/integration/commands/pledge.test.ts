@@ -17,14 +17,30 @@ function check(reply: Reply, label: string): { status: string; detail: string } 
 async function sealingCount(sim: SimApp['sim']): Promise<number> {
   const { MinerApi } = await import('../../../src/lotus/miner-api.js');
   const summary = await MinerApi.fromApiInfo(sim.apiInfo('seal-miner', 'read')).call('SectorsSummary', []);
-  const { sectorStateGroups } = await import('../../../src/lotus/sector-states.js');
-  return Object.entries(summary).reduce(
-    (n, [k, v]) => ((sectorStateGroups.sealing as readonly string[]).includes(k) ? n + v : n),
-    0,
-  );
+  const { inSealingPipeline } = await import('../../../src/lotus/sector-states.js');
+  return Object.entries(summary).reduce((n, [k, v]) => (inSealingPipeline(k) ? n + v : n), 0);
 }
 
 describe('/pledge on the simulated cluster', () => {
+  it('given sectors removed, failed for good or proving, then the sealing pipeline counts none of them and names only its own states', async () => {
+    s = await startSimApp({
+      scenario: 'small',
+      configure: (config) => {
+        const seal = config.cluster.miners.find((m) => m.name === 'seal-miner');
+        if (seal) delete seal.maxSealingSectors;
+      },
+    });
+    const before = check(await s.run('alice', '/pledge 1'), 'Sealing pipeline')?.detail ?? '';
+    const sealingBefore = Number(/^(\d+) sealing now/.exec(before)?.[1]);
+    for (const state of ['Removed', 'Removed', 'FailedUnrecoverable', 'Terminating', 'Proving'])
+      s.sim.controls.stickSector('seal-miner', { state });
+    const after = check(await s.run('alice', '/pledge 1'), 'Sealing pipeline')?.detail ?? '';
+    expect(Number(/^(\d+) sealing now/.exec(after)?.[1])).toBe(sealingBefore);
+    expect(after).not.toMatch(/Removed|Terminating|Proving|FailedUnrecoverable/);
+    expect(after).toMatch(/and \d+ in failed states, not counted/);
+    expect(after).toMatch(/^\d+ sealing now \((\w+ \d+, )*\w+ \d+/);
+  });
+
   it('given a clean plan for 3 sectors, when another operator approves, then 3 sectors start and /pledge status follows them', async () => {
     s = await startSimApp({ scenario: 'small' });
     const before = await sealingCount(s.sim);

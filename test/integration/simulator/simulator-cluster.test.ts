@@ -215,7 +215,8 @@ describe('workers', () => {
     expect(byHost('sealer-01')?.Info.Resources).toMatchObject(fork);
     expect(byHost('sealer-02')?.Info.Resources.IsPlanOffline).toBe(true);
     expect(byHost('sealer-03')?.Info.Resources.AddPieceMax).toBeUndefined();
-    const c2 = stats.filter((w) => w.Info.Hostname === 'c2-01');
+    // Two workers on one host, one per GPU, each named (LOTUS_WORKER_NAME): lotus reports the name.
+    const c2 = stats.filter((w) => w.Info.Hostname.startsWith('c2-01-gpu'));
     expect(c2.map((w) => w.Info.Resources.GPUs)).toEqual([['NVIDIA GeForce RTX 3090'], ['NVIDIA GeForce RTX 3090']]);
     expect(Object.keys(byHost('sealer-01')?.TaskCounts ?? {})).toContain('8:seal/v0/precommit/1');
   });

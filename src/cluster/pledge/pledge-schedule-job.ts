@@ -1,26 +1,11 @@
-import type { ChannelPosters } from '../../core/channel-poster.js';
-import type { Clock } from '../../core/clock.js';
 import type { JobDefinition } from '../../core/jobs/job-registry.js';
-import type { Logger } from '../../core/logger.js';
-import type { Store } from '../../store/store.js';
-import type { ClusterServices } from '../cluster-services.js';
-
-/** The kind of schedule /pledge every=… keeps in the store. */
-export const PLEDGE_SCHEDULE = 'pledge';
-
-export interface PledgeScheduleJobOptions {
-  store: Store;
-  cluster: () => Promise<ClusterServices>;
-  posters: ChannelPosters;
-  clock: Clock;
-  log: Logger;
-}
+import type { PledgeScheduleOptions } from './pledge-schedule-kind.js';
 
 /**
  * The job that runs due rounds of pledge schedules (see pledge-scheduler.ts). The scheduler and the lotus clients it
  * needs are loaded by the first run, not when the bot starts.
  */
-export function pledgeScheduleJob(options: PledgeScheduleJobOptions): JobDefinition {
+export function pledgeScheduleJob(options: PledgeScheduleOptions): JobDefinition {
   let scheduler: Promise<{ run(now: number): Promise<void> }> | undefined;
   return {
     name: 'pledge-schedules',

@@ -4,7 +4,7 @@ import { block, type Reply } from '../../core/reply.js';
 import type { ScheduleRecord } from '../../store/store.js';
 import { executePledge } from './pledge-executor.js';
 import { type PledgePlanData, planPledge } from './pledge-planner.js';
-import { PLEDGE_SCHEDULE, type PledgeScheduleJobOptions } from './pledge-schedule-job.js';
+import { PLEDGE_SCHEDULE, type PledgeScheduleOptions } from './pledge-schedule-kind.js';
 
 /**
  * Smooth dispatch run by the bot itself (the AutoPledgeDiff=1 way): one approval covers a schedule of rounds. Each
@@ -13,7 +13,7 @@ import { PLEDGE_SCHEDULE, type PledgeScheduleJobOptions } from './pledge-schedul
  * the `pledge-schedules` job (pledge-schedule-job.ts).
  */
 export class PledgeScheduler {
-  constructor(private readonly options: PledgeScheduleJobOptions) {}
+  constructor(private readonly options: PledgeScheduleOptions) {}
 
   /** Runs every due round; rounds of one pass run one after another (they share the sealing pipeline). */
   async run(now: number): Promise<void> {

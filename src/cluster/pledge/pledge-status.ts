@@ -4,7 +4,7 @@ import { type Block, block, type Reply } from '../../core/reply.js';
 import type { OpsContext } from '../command-kit.js';
 import { PLEDGE_JOURNAL } from './pledge-executor.js';
 import type { PledgePlanData } from './pledge-planner.js';
-import { PLEDGE_SCHEDULE } from './pledge-schedule-job.js';
+import { PLEDGE_SCHEDULE } from './pledge-schedule-kind.js';
 
 /** `/pledge status`: the sectors the bot pledged recently and the state each is in now. */
 export async function pledgeStatus(ctx: OpsContext, limit: number): Promise<Reply> {

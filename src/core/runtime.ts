@@ -1,5 +1,5 @@
 import type { ExecutionOwner, ScheduleRecord, Store } from '../store/store.js';
-import { ApprovalGate } from './approval/approval-gate.js';
+import { ApprovalGate, type GateAuditEntry } from './approval/approval-gate.js';
 import type { ApprovalRule } from './approval/approval-policy.js';
 import type { ChannelPosters, MessageRef } from './channel-poster.js';
 import type { Clock } from './clock.js';
@@ -374,14 +374,7 @@ export class Runtime<S = unknown> {
     };
   }
 
-  private async audit(entry: {
-    principal: string;
-    event: string;
-    command: string | null;
-    correlationId: string;
-    outcome: string;
-    detail: Record<string, unknown>;
-  }): Promise<void> {
+  private async audit(entry: GateAuditEntry): Promise<void> {
     await this.options.store.appendAudit({
       at: this.options.clock.now(),
       ...entry,

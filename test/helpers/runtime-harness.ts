@@ -231,3 +231,30 @@ export function requestIdOf(reply: Reply): string {
 export function textOf(reply: Reply): string {
   return [reply.title, ...reply.blocks.map((b) => JSON.stringify(b))].join('\n');
 }
+
+/**
+ * Another process approves request `id` and claims its execution, then dies before it runs anything: its lease is
+ * never renewed. Resolves with the claimed execution's id.
+ */
+export async function claimedByDeadProcess(
+  h: Harness,
+  id: string,
+  options: { leaseMs?: number } = {},
+): Promise<number> {
+  const outcome = await h.store.vote(
+    {
+      approvalId: id,
+      voter: people.bob.id,
+      voterJson: JSON.stringify(people.bob),
+      decision: 'approve',
+      now: h.clock.now(),
+      correlationId: 'vote-of-a-dead-process',
+      origin: { platform: 'slack', channelId: channel.id, trigger: 'typed' },
+      owner: { id: 'dead-host:4242:0', pid: 4242, host: 'dead-host', startedAt: 0 },
+      leaseMs: options.leaseMs ?? 60_000,
+    },
+    () => ({ kind: 'approved' }),
+  );
+  if (outcome.kind !== 'decided' || !outcome.execution) throw new Error(`request ${id} was not claimed`);
+  return outcome.execution.id;
+}

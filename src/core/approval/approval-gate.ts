@@ -26,6 +26,16 @@ const storedPlanSchema = z.object({
   data: z.unknown(),
 });
 
+/** An audit entry as the gate and the runtime write it; the time and the approval id are filled in by the runtime. */
+export interface GateAuditEntry {
+  principal: string;
+  event: string;
+  command: string | null;
+  correlationId: string;
+  outcome: string;
+  detail: Record<string, unknown>;
+}
+
 /** What the gate needs from the runtime that hosts it. */
 export interface GateHost<S> {
   store: Store;
@@ -42,14 +52,7 @@ export interface GateHost<S> {
     progress: ((text: string) => Promise<void>) | undefined,
     execution?: { approvalId: string; executionId: number },
   ): Promise<CommandContext<S>>;
-  audit(entry: {
-    principal: string;
-    event: string;
-    command: string | null;
-    correlationId: string;
-    outcome: string;
-    detail: Record<string, unknown>;
-  }): Promise<void>;
+  audit(entry: GateAuditEntry): Promise<void>;
   /** Something changed that chat messages should show. */
   changed(): void;
 }

@@ -29,6 +29,14 @@ function addSshHost(config: Config, name: string, workers: Config['cluster']['ho
   });
 }
 
+/** A worker repository on the test host holding this myscheduler.json. */
+async function workerRepo(file: object): Promise<string> {
+  const repo = join(sshd.scratchDir, `worker-${Math.random().toString(36).slice(2)}`);
+  await mkdir(repo, { recursive: true });
+  await writeFile(join(repo, 'myscheduler.json'), JSON.stringify(file));
+  return repo;
+}
+
 /** The demo cluster with the seal-miner and the sector counter on one host reached over the real sshd. */
 function withHost(repo: string) {
   return (config: Config) => {
@@ -143,13 +151,6 @@ describeWithSshd('/pledge reads myscheduler.json where the miner does not report
     await s?.close();
   });
 
-  async function workerRepo(file: object): Promise<string> {
-    const repo = join(sshd.scratchDir, `worker-${Math.random().toString(36).slice(2)}`);
-    await mkdir(repo, { recursive: true });
-    await writeFile(join(repo, 'myscheduler.json'), JSON.stringify(file));
-    return repo;
-  }
-
   /** sealer-03 runs an upstream worker build: its WorkerStats has no AddPieceMax; its file on the host does. */
   const onSealer03 = (repo: string) => (config: Config) =>
     addSshHost(config, 'sealer-03', [{ name: 'sealer-03-a', kind: 'AP+PC1', repoPath: repo }]);
@@ -185,13 +186,6 @@ describeWithSshd('/pledge on hosts that run four workers each', () => {
   afterEach(async () => {
     await s?.close();
   });
-
-  async function workerRepo(file: object): Promise<string> {
-    const repo = join(sshd.scratchDir, `worker-${Math.random().toString(36).slice(2)}`);
-    await mkdir(repo, { recursive: true });
-    await writeFile(join(repo, 'myscheduler.json'), JSON.stringify(file));
-    return repo;
-  }
 
   /** sealer-03 runs four upstream workers (the miner names them all "sealer-03"); each has its own myscheduler.json. */
   async function fourWorkers(files: object[]): Promise<(config: Config) => void> {

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../../../src/core/reply.js';
-import { channel, createHarness, type Harness, people, requestIdOf, textOf } from '../../helpers/runtime-harness.js';
+import {
+  channel,
+  claimedByDeadProcess,
+  createHarness,
+  type Harness,
+  people,
+  requestIdOf,
+  textOf,
+} from '../../helpers/runtime-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -191,21 +199,7 @@ describe('restarts', () => {
     h = await createHarness();
     const id = requestIdOf(await h.run(people.alice, '/destroy disk-1'));
     // Another process claims the execution with the vote, then dies before execute finishes: nothing renews its lease.
-    const outcome = await h.store.vote(
-      {
-        approvalId: id,
-        voter: people.bob.id,
-        voterJson: JSON.stringify(people.bob),
-        decision: 'approve',
-        now: h.clock.now(),
-        correlationId: 'x',
-        origin: { platform: 'slack', channelId: 'C0OPS', trigger: 'typed' },
-        owner: { id: 'other-host:4242:0', pid: 4242, host: 'other-host', startedAt: 0 },
-        leaseMs: 60_000,
-      },
-      () => ({ kind: 'approved' }),
-    );
-    expect(outcome.kind === 'decided' && outcome.execution?.status).toBe('running');
+    await claimedByDeadProcess(h, id);
     h = await h.reopen();
     await h.jobs.tick();
     expect((await h.store.getExecution(id))?.status).toBe('running');
@@ -236,20 +230,7 @@ describe('the audit trail', () => {
     h.clock.advance(60 * 60_000);
     await h.run(people.bob, `/approvals approve ${c}`);
     const d = requestIdOf(await h.run(people.alice, '/destroy d'));
-    await h.store.vote(
-      {
-        approvalId: d,
-        voter: people.bob.id,
-        voterJson: JSON.stringify(people.bob),
-        decision: 'approve',
-        now: h.clock.now(),
-        correlationId: 'y',
-        origin: { platform: 'slack', channelId: 'C0OPS', trigger: 'typed' },
-        owner: { id: 'gone:1:0', pid: 1, host: 'gone', startedAt: 0 },
-        leaseMs: 1_000,
-      },
-      () => ({ kind: 'approved' }),
-    );
+    await claimedByDeadProcess(h, d, { leaseMs: 1_000 });
     h = await h.reopen();
     h.clock.advance(2_000);
     await h.jobs.tick();

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineDestructiveCommand } from '../../../src/core/command.js';
 import { block, type Reply } from '../../../src/core/reply.js';
-import { createHarness, type Harness, people, requestIdOf, textOf } from '../../helpers/runtime-harness.js';
+import {
+  claimedByDeadProcess,
+  createHarness,
+  type Harness,
+  people,
+  requestIdOf,
+  textOf,
+} from '../../helpers/runtime-harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -159,22 +166,8 @@ describe('continuing an interrupted execution', () => {
     const log: string[] = [];
     h = await createHarness({ extraCommands: [stepsCommand(log)] });
     const id = requestIdOf(await h.run(people.alice, '/steps'));
-    const outcome = await h.store.vote(
-      {
-        approvalId: id,
-        voter: people.bob.id,
-        voterJson: JSON.stringify(people.bob),
-        decision: 'approve',
-        now: h.clock.now(),
-        correlationId: 'x',
-        origin: { platform: 'slack', channelId: 'C0OPS', trigger: 'typed' },
-        owner: { id: 'dead-host:9:0', pid: 9, host: 'dead-host', startedAt: 0 },
-        leaseMs: 60_000,
-      },
-      () => ({ kind: 'approved' }),
-    );
-    if (outcome.kind !== 'decided' || !outcome.execution) throw new Error('not claimed');
-    await h.store.saveCheckpoint(outcome.execution.id, { step: 2 });
+    const execution = await claimedByDeadProcess(h, id);
+    await h.store.saveCheckpoint(execution, { step: 2 });
     h.clock.advance(61_000);
     await h.jobs.tick();
     await h.settled();

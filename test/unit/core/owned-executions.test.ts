@@ -13,6 +13,16 @@ async function harness(options: Parameters<typeof createHarness>[0] = {}): Promi
   return h;
 }
 
+/** A second long-lived bot process on the same store and clock. */
+function anotherBot(bot: Harness): Promise<Harness> {
+  return harness({
+    dbPath: bot.dbPath,
+    clock: bot.clock,
+    state: bot.state,
+    owner: { id: 'other:2:0', pid: 2, host: 'other', startedAt: 0 },
+  });
+}
+
 /** A destroy execution held open in the long-lived process `h` until `release` is called. */
 async function runningExecution(h: Harness): Promise<{ id: string; finished: Promise<Reply>; release(): void }> {
   let release: () => void = () => undefined;
@@ -45,12 +55,7 @@ describe('an execution belongs to the process running it', () => {
   it('given a second long-lived bot on the same store, when it looks while the lease is held, then it reports nothing', async () => {
     const bot = await harness();
     const { id, finished, release } = await runningExecution(bot);
-    const other = await harness({
-      dbPath: bot.dbPath,
-      clock: bot.clock,
-      state: bot.state,
-      owner: { id: 'other:2:0', pid: 2, host: 'other', startedAt: 0 },
-    });
+    const other = await anotherBot(bot);
     bot.clock.advance(30_000);
     await other.jobs.tick();
     expect((await bot.store.getExecution(id))?.status).toBe('running');
@@ -62,12 +67,7 @@ describe('an execution belongs to the process running it', () => {
   it('given an execution whose process stalled past its lease, when it finishes after all, then its real outcome is recorded beside the interruption and shown', async () => {
     const bot = await harness({ executionLeaseMs: 10_000 });
     const { id, finished, release } = await runningExecution(bot);
-    const other = await harness({
-      dbPath: bot.dbPath,
-      clock: bot.clock,
-      state: bot.state,
-      owner: { id: 'other:2:0', pid: 2, host: 'other', startedAt: 0 },
-    });
+    const other = await anotherBot(bot);
     bot.clock.advance(11_000);
     await other.jobs.tick();
     await other.settled();

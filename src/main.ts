@@ -110,6 +110,14 @@ async function exec(configPath: string | undefined, as: string | undefined, line
   }
 }
 
+// Output piped into `head` or a closed pager is not an error: stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { discordProbeTargets } from '../adapters/discord/discord-probe.js';
 import { slackProbeTargets } from '../adapters/slack/slack-probe.js';
-import { checkConfigText, loadConfigFile } from '../config/load-config.js';
+import { checkConfigText, loadConfigFile, readConfigFile } from '../config/load-config.js';
 import { parseDuration } from '../core/duration.js';
+import { isOpsError } from '../core/errors.js';
 import { redactSecrets, silentLogger } from '../core/logger.js';
 import { createPlatformTransport } from '../net/platform-transport.js';
 import { formatProbe, probeEndpoints } from '../net/probe-platforms.js';
@@ -13,15 +13,19 @@ import { describeProxy, proxySettings } from '../net/proxy-settings.js';
 export function checkConfigFile(path: string, out: Writable, env: NodeJS.ProcessEnv = process.env): number {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigFile(path);
   } catch (error) {
-    out.write(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    if (!isOpsError(error)) throw error;
+    out.write(`${error.message}\n`);
     return 2;
   }
-  const { config, problems } = checkConfigText(text, env);
+  const { config, problems, more } = checkConfigText(text, env);
   if (problems.length > 0 || !config) {
-    out.write(`${path}: ${problems.length} problem(s)\n`);
+    out.write(
+      `${path}: ${problems.length + more} problem(s)${more > 0 ? `, the first ${problems.length} below` : ''}\n`,
+    );
     for (const p of problems) out.write(`  ${p.line ? `line ${p.line}: ` : ''}${p.path}: ${p.message}\n`);
+    if (more > 0) out.write(`  … and ${more} more\n`);
     return 2;
   }
   const adapters = [

@@ -37,6 +37,7 @@ const catalogue = {
   // Configuration
   CONFIG_INVALID: { message: 'The configuration has {count} problem(s):\n{detail}', kind: 'usage' },
   CONFIG_NOT_FOUND: { message: 'Configuration file {path} cannot be read: {detail}', kind: 'usage' },
+  CONFIG_FILE_REFUSED: { message: 'Configuration file {path} was not read: {detail}.', kind: 'usage' },
   CONFIG_ENV_MISSING: {
     message: '{path}: environment variable ${name} is not set.',
     hint: 'Export it before starting the bot, or put the value in the file.',

@@ -64,9 +64,59 @@ describe('lotus-chatops check-config', () => {
   it('given a missing file, then it exits 2 and says so', async () => {
     const result = await runCli(['check-config', '--config', join(dir, 'nope.yaml')]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('cannot read: ENOENT');
+    expect(result.stdout).toContain('cannot be read: ENOENT');
   });
+
+  it.each([
+    ['an alias bomb', () => aliasBomb(), 'too many aliases'],
+    ['a device', () => '/dev/zero', 'it is a device'],
+    ['a file over 1 MiB', () => big(), 'larger than 1024 KiB'],
+    ['bytes that are not UTF-8', () => notUtf8(), 'is not UTF-8'],
+  ])(
+    'given %s, then check-config, exec and run exit 2 with one clear line and no stack trace',
+    async (_what, make, says) => {
+      const path = make();
+      for (const args of [
+        ['check-config', '--config', path],
+        ['exec', '--config', path, '/help'],
+        ['run', '--config', path],
+      ]) {
+        const result = await runCli(args, { env: env() });
+        expect(result.code).toBe(2);
+        const output = result.stdout + result.stderr;
+        expect(output).toContain(says);
+        expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+        expect(output).not.toContain('internal error');
+      }
+    },
+  );
 });
+
+function aliasBomb(): string {
+  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i < 10; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  lines.push('cluster: *a9');
+  const path = join(dir, 'bomb.yaml');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+function big(): string {
+  const path = join(dir, 'big.yaml');
+  writeFileSync(path, `cluster:\n  name: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+  return path;
+}
+
+function notUtf8(): string {
+  const path = join(dir, 'latin1.yaml');
+  writeFileSync(path, Buffer.concat([Buffer.from('cluster:\n  name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+  return path;
+}
 
 describe('lotus-chatops exec', () => {
   it('given /help as a viewer, then it prints only what a viewer may run and exits 0', async () => {

@@ -59,7 +59,7 @@ describe('the configuration', () => {
 
   it('given an unknown key, then it is an error, not ignored', () => {
     const { problems } = checkConfigText(minimal('stroe:\n  path: x.db\n'), {});
-    expect(problems).toEqual([{ path: 'stroe', line: 12, message: 'unknown key "stroe"' }]);
+    expect(problems).toEqual([{ path: 'stroe', line: 11, message: 'unknown key "stroe"' }]);
   });
 
   it('given several problems, then all of them are reported at once', () => {

@@ -37,9 +37,9 @@ export default defineReadCommand({
     // Proving data is chain state: read it from the daemon, so it works whichever miner process is up.
     const actor = resolveActor(ctx.cluster, args.miner);
     const report = await buildDeadlinesReport(ctx.cluster.fullNode(), actor, ctx.clock.now());
-    // Faults seen at the last look tell which ones are new.
+    // Faults seen at the last look tell which ones are new; what is seen now is remembered beside the answer.
     const earlier = await recallFaults(ctx.journal, actor);
-    await rememberFaults(ctx.journal, report, earlier);
+    ctx.later('remembering the faults seen', () => rememberFaults(ctx.journal, report, earlier));
     return deadlinesReply(report, {
       all: args.all,
       ...(args.deadline === undefined ? {} : { deadline: args.deadline }),

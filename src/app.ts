@@ -55,7 +55,8 @@ export interface AppOptions {
  */
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? new SqliteStore(config.store.path);
+  const store =
+    options.store ?? new SqliteStore(config.store.path, { busyTimeoutMs: parseDuration(config.store.busyTimeout) });
   // The cluster's clients (lotus, SSH) are loaded by the first command or job that needs them, never by /help.
   let cluster: ClusterServices | undefined;
   const kernel = createKernel<ClusterServices>({
@@ -72,6 +73,20 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     owner: options.owner ?? processOwner(clock),
     executionLeaseMs: options.executionLeaseMs ?? parseDuration(config.store.executionLease),
     ...(options.health ? { health: options.health } : {}),
+  });
+  kernel.addJob({
+    name: 'store-check',
+    description: "Checks the store's file for damage (quick_check); a damaged file is written no more",
+    everyMs: 6 * 60 * 60_000,
+    timeoutMs: 10 * 60_000,
+    async run({ log }) {
+      const result = await store.checkIntegrity();
+      if (!result.ok) {
+        log.error({ detail: result.detail }, 'the store is damaged; it is no longer written to');
+        throw new Error(`the store is damaged: ${result.detail}; restore it from a backup`);
+      }
+      return undefined;
+    },
   });
   kernel.addJob(
     pledgeScheduleJob({

@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { resolveConfig } from './cli/resolve-config.js';
 import { isOpsError } from './core/errors.js';
 import { createLogger, redactSecrets } from './core/logger.js';
+import { explainable } from './core/store-failure.js';
 
 const usage = `lotus-chatops: run a lotus-miner cluster from Slack, Discord or a terminal
 
@@ -18,6 +19,7 @@ Usage:
   lotus-chatops check-config --config FILE [--probe]   validate a configuration file; --probe also reaches
                                                        Slack and Discord as the bot would (through the proxy)
   lotus-chatops healthcheck --config FILE              0 when the running bot's heartbeat is fresh (for HEALTHCHECK)
+  lotus-chatops backup [--config FILE] [--force] OUT   a consistent copy of the store, taken while the bot runs
   lotus-chatops register-commands --config FILE [--global]
                                                        register the Discord slash commands (guild, or global)
 
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       global: { type: 'boolean' },
       probe: { type: 'boolean' },
+      force: { type: 'boolean' },
     },
   });
   if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || values.help) {
@@ -70,6 +73,12 @@ async function main(argv: string[]): Promise<number> {
       const result = checkHeartbeat(heartbeatPath(storePath), systemClock.now());
       (result.ok ? process.stdout : process.stderr).write(`${result.message}\n`);
       return result.ok ? 0 : 1;
+    }
+    case 'backup': {
+      const [target] = positionals;
+      if (target === undefined || positionals.length > 1) return usageError('backup needs one target FILE');
+      const { backup } = await import('./cli/backup.js');
+      return backup(values.config, target, { force: values.force === true, out: process.stdout, env: process.env });
     }
     case 'run': {
       const { run } = await import('./cli/run.js');
@@ -122,13 +131,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  (thrown: unknown) => {
+    const error = explainable(thrown);
     if (isOpsError(error) && error.user) {
       process.stderr.write(
         `lotus-chatops: ${redactSecrets(error.message)}\n${error.hint ? `${redactSecrets(error.hint)}\n` : ''}`,
       );
-      process.exitCode =
-        error.code.startsWith('CONFIG') || error.code === 'USAGE' || error.code === 'LOTUS_ENDPOINT_INVALID' ? 2 : 1;
+      process.exitCode = error.kind === 'usage' ? 2 : 1;
       return;
     }
     process.stderr.write(

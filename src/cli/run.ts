@@ -3,7 +3,9 @@ import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
 import { createApp } from '../app.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
+import { explainable } from '../core/store-failure.js';
 import { ConnectionHealth } from '../net/connection-health.js';
+import { StoreError } from '../store/store-error.js';
 import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
 import { type ChatPlatforms, startChatPlatforms } from './start-chat-platforms.js';
@@ -18,6 +20,12 @@ export async function run(configPath: string | undefined, as: string | undefined
   // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
   const app = await createApp(config, { log, health });
+  // A damaged store is found before the bot takes a command, not after it has written into the damage.
+  const integrity = await app.store.checkIntegrity();
+  if (!integrity.ok) {
+    await app.close();
+    throw explainable(new StoreError('damaged', config.store.path, integrity.detail));
+  }
   const stops: Array<() => Promise<void> | void> = [];
   let chat: ChatPlatforms;
   try {

@@ -14,11 +14,12 @@ import { OutboxPoster } from '../net/outbox-poster.js';
 import { isUnreachable } from '../net/platform-error.js';
 import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
 import { describeProxy, type ProxySettings, proxySettings } from '../net/proxy-settings.js';
+import type { Store } from '../store/store.js';
 
 export interface ChatPlatformsOptions {
   config: Config;
-  /** The runtime the adapters hand commands to, and the posters they register with. */
-  app: { runtime: Runtime; posters: ChannelPosters };
+  /** The runtime the adapters hand commands to, the posters they register with, and the store (replayed requests). */
+  app: { runtime: Runtime; posters: ChannelPosters; store?: Pick<Store, 'rememberRequestSignature'> };
   health: ConnectionHealth;
   log: Logger;
   env: NodeJS.ProcessEnv;
@@ -203,6 +204,18 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
               retryConfig: slackRetry,
               timeoutMs,
               socketLinks: options.slackSocketLinks ?? 2,
+              ...(app.store
+                ? {
+                    replays: {
+                      remember: (signature: string, until: number, now: number) =>
+                        (app.store as Pick<Store, 'rememberRequestSignature'>).rememberRequestSignature(
+                          signature,
+                          until,
+                          now,
+                        ),
+                    },
+                  }
+                : {}),
               ...options.tuning?.slack,
             }),
           poster: (a) => a.poster,

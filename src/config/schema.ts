@@ -242,6 +242,8 @@ export const configSchema = z
         executionLease: duration
           .refine((d) => parseDuration(d) >= 3_000, { error: 'must be at least 3s' })
           .default('60s'),
+        /** How long a write waits for another process's lock on the file before it fails, saying who holds it. */
+        busyTimeout: duration.default('5s'),
       })
       .prefault({}),
     slack: slackSchema.optional(),

@@ -77,6 +77,11 @@ export interface CommandContext<S = unknown> {
   checkpoint(data: Record<string, unknown>): Promise<void>;
   /** The chat platforms' connection health (/health); absent where no platform adapter runs (exec, tests). */
   health?: HealthView;
+  /**
+   * Work that must not hold up the answer, such as remembering what a read command saw: it runs beside the reply
+   * (and so never makes a reader wait for another process's write lock); `exec` still waits for it before it exits.
+   */
+  later(what: string, work: () => Promise<void>): void;
 }
 
 export interface ScheduleView {

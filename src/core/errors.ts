@@ -94,6 +94,23 @@ const catalogue = {
   },
   PLAN_BLOCKED: { message: 'Blocked by a pre-check: {detail}', kind: 'refused' },
 
+  // The store
+  STORE_OPEN_FAILED: {
+    message: 'The store {path} cannot be opened or written: {detail}.',
+    hint: 'Check that the directory exists and that {user} who runs the bot may write the file and its directory (the -wal and -shm files go beside it).',
+    kind: 'usage',
+  },
+  STORE_DAMAGED: {
+    message: 'The store {path} is damaged: {detail}. The bot writes nothing to it.',
+    hint: 'Stop the bot, keep the damaged file aside for inspection, and restore the latest backup (lotus-chatops backup); or start with an empty store, which loses pending approvals and the audit trail.',
+    kind: 'usage',
+  },
+  STORE_BUSY: {
+    message: 'The store {path} is busy: {holder} holds its write lock, and it was not released in time.',
+    hint: 'Try again in a moment; if it stays busy, see what that process is doing (store.busyTimeout sets how long to wait).',
+    kind: 'failed',
+  },
+
   // Lotus JSON-RPC
   LOTUS_UNREACHABLE: {
     message: 'Lotus endpoint {endpoint} is unreachable: {detail}.',

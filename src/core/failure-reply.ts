@@ -1,6 +1,7 @@
 import { isOpsError } from './errors.js';
 import { type Logger, redactSecrets } from './logger.js';
 import { block, type Reply } from './reply.js';
+import { explainable } from './store-failure.js';
 
 export interface Failure {
   reply: Reply;
@@ -12,7 +13,8 @@ export interface Failure {
  * Every error becomes a reply. A user error (bad input, a refusal, an unreachable host) says what to fix, privately;
  * anything else is logged with its stack and shown only by its correlation id, so no stack trace reaches a chat.
  */
-export function failureReply(error: unknown, where: { path: string; correlationId: string; log: Logger }): Failure {
+export function failureReply(thrown: unknown, where: { path: string; correlationId: string; log: Logger }): Failure {
+  const error = explainable(thrown);
   if (isOpsError(error) && error.user) {
     where.log.info({ code: error.code, msg: error.message }, 'command refused or failed');
     const message = redactSecrets(error.message);

@@ -26,6 +26,7 @@ import { channelAllowed, type RbacRules, resolveRole } from './rbac.js';
 import type { Reply } from './reply.js';
 import { hasRole } from './roles.js';
 import { approvalsReply, auditReply } from './runtime-replies.js';
+import { explainable } from './store-failure.js';
 import { suggestCommand } from './suggest-command.js';
 
 /** A command as an adapter hands it over: either free text (Slack, terminal) or typed options (Discord). */
@@ -230,7 +231,13 @@ export class Runtime<S = unknown> {
 
   private inBackground(work: Promise<void>, failure: string): void {
     const tracked: Promise<void> = work
-      .catch((error: unknown) => this.options.log.error({ err: error }, failure))
+      .catch((thrown: unknown) => {
+        // A store that is busy or damaged is the operator's to fix: its one-line explanation, not a stack.
+        const error = explainable(thrown);
+        if (isOpsError(error) && error.user)
+          this.options.log.warn({ code: error.code }, `${failure}: ${error.message}`);
+        else this.options.log.error({ err: error }, failure);
+      })
       .finally(() => this.background.delete(tracked));
     this.background.add(tracked);
   }
@@ -336,6 +343,7 @@ export class Runtime<S = unknown> {
           return stopped ? scheduleView(stopped) : undefined;
         },
       },
+      later: (what, work) => this.inBackground(work(), `could not finish ${what}`),
       checkpoint: async (data) => {
         if (!execution) throw new Error('a checkpoint is kept only inside an approved execution');
         await store.saveCheckpoint(execution.executionId, data);

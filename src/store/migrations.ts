@@ -180,6 +180,17 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    version: 6,
+    name: 'seen Slack request signatures: a replay is refused after a restart too',
+    sql: `
+      CREATE TABLE seen_requests (
+        hash TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX seen_requests_expiry ON seen_requests (expires_at);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

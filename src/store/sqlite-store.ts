@@ -1,8 +1,6 @@
-import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import { createHash, randomInt } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { openSqlite, storeError } from './open-sqlite.js';
 import type {
   AlertStateRecord,
   ApprovalKind,
@@ -27,6 +25,7 @@ import type {
   VoteOrigin,
   VoteOutcome,
 } from './store.js';
+import { StoreError } from './store-error.js';
 
 type Row = Record<string, unknown>;
 
@@ -39,22 +38,91 @@ function newApprovalId(): string {
   return id;
 }
 
+/** The methods that only read: they keep working on a store found damaged, so that operators can still look. */
+const readOnlyMethods = new Set([
+  'getApproval',
+  'listApprovals',
+  'getExecution',
+  'queryAudit',
+  'recentJournal',
+  'journalOf',
+  'listSchedules',
+  'eventsAfter',
+  'latestEventSeq',
+  'messageRefs',
+  'listJobs',
+  'getAlertState',
+  'activeSilences',
+  'checkIntegrity',
+  'backupTo',
+  'close',
+]);
+
 /**
  * The embedded store. better-sqlite3 is synchronous, so each method runs its statements inside one IMMEDIATE
  * transaction: the write lock is taken up front, which also serialises separate processes (`exec` runs) that share
- * the file, with busy_timeout making them wait instead of failing.
+ * the file, with busy_timeout making them wait instead of failing. Every method's SQLite failure that an operator can
+ * act on (busy, damaged, cannot write) comes out as a StoreError naming the file; once `checkIntegrity` has found
+ * the file damaged, every method that writes refuses.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private damaged: string | undefined;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('synchronous = NORMAL');
-    migrate(this.db);
+  constructor(
+    private readonly path: string,
+    options: { busyTimeoutMs?: number } = {},
+  ) {
+    this.db = openSqlite(path, { busyTimeoutMs: options.busyTimeoutMs ?? 5_000 });
+    this.guardMethods();
+  }
+
+  /** Wraps every method of the store: SQLite's errors mapped to StoreError, writes refused on a damaged file. */
+  private guardMethods(): void {
+    const proto = SqliteStore.prototype as unknown as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(SqliteStore.prototype)) {
+      const method = proto[name];
+      // The Store's methods are the async ones; the private helpers are synchronous and run inside them.
+      if (typeof method !== 'function' || method.constructor.name !== 'AsyncFunction') continue;
+      const writes = !readOnlyMethods.has(name);
+      (this as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+        if (writes && this.damaged !== undefined)
+          throw new StoreError('damaged', this.path, `${this.damaged} (found by PRAGMA quick_check)`);
+        try {
+          return await (method as (...a: unknown[]) => unknown).apply(this, args);
+        } catch (error) {
+          throw storeError(this.path, error);
+        }
+      };
+    }
+  }
+
+  /**
+   * PRAGMA quick_check: a damaged page is found before anything more is written into the file. On failure the store
+   * stops writing (reads still work) and the result says so.
+   */
+  async checkIntegrity(): Promise<{ ok: boolean; detail: string }> {
+    const rows = this.db.pragma('quick_check') as Array<{ quick_check: string }>;
+    const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    if (problems.length === 0) return { ok: true, detail: 'ok' };
+    this.damaged = problems.slice(0, 3).join('; ');
+    return { ok: false, detail: this.damaged };
+  }
+
+  /** A consistent copy of the whole store while it is in use (SQLite's online backup), written to `target`. */
+  async backupTo(target: string): Promise<void> {
+    await this.db.backup(target);
+  }
+
+  async rememberRequestSignature(signature: string, expiresAt: number, now: number): Promise<boolean> {
+    const hash = createHash('sha256').update(signature).digest('hex');
+    const run = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM seen_requests WHERE expires_at < ?').run(now);
+      return this.db
+        .prepare('INSERT OR IGNORE INTO seen_requests (hash, expires_at) VALUES (?, ?)')
+        .run(hash, expiresAt).changes;
+    });
+    return run.immediate() === 1;
   }
 
   async createApproval(request: NewApproval): Promise<ApprovalRecord> {

@@ -298,6 +298,15 @@ export interface Store {
   /** Makes a job due now (a change that it should act on at once). */
   requestJobRun(name: string, now: number): Promise<void>;
   listJobs(): Promise<JobRecord[]>;
+  /** Checks the file for damage (PRAGMA quick_check or the like); on failure the store refuses every write after. */
+  checkIntegrity(): Promise<{ ok: boolean; detail: string }>;
+  /** A consistent copy of the whole store while it is in use, written to a new file. */
+  backupTo(target: string): Promise<void>;
+  /**
+   * Remembers a verified request signature (Slack's HTTP mode) until `expiresAt`; false when it was already seen, a
+   * replay. Kept in the store so that a restart, or a second instance, does not accept it again.
+   */
+  rememberRequestSignature(signature: string, expiresAt: number, now: number): Promise<boolean>;
   upsertAlertState(state: AlertStateRecord): Promise<void>;
   getAlertState(key: string): Promise<AlertStateRecord | undefined>;
   addSilence(silence: SilenceRecord): Promise<void>;

@@ -81,6 +81,8 @@ export async function startSlackTestBed(options: SlackTestBedOptions = {}): Prom
       retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 },
       timeoutMs: 5_000,
       listen: { port: 0, host: '127.0.0.1' },
+      // As in the running bot: verified signatures are remembered in the store.
+      replays: { remember: (signature, until, now) => h.store.rememberRequestSignature(signature, until, now) },
       ...options.adapter,
     });
   } catch (error) {

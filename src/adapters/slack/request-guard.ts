@@ -1,8 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
+/**
+ * Where accepted signatures are remembered until their window closes. The running bot keeps them in its store, so
+ * that a restart (or a second instance) refuses a replay too; without one they are kept in memory.
+ */
+export interface ReplayMemory {
+  /** True when the signature is new (and is now remembered until `until`); false for a replay. */
+  remember(signature: string, until: number, now: number): Promise<boolean>;
+}
+
 export interface RequestGuardOptions {
   signingSecret: string;
+  replays?: ReplayMemory;
   /** Milliseconds since the epoch; a test passes a fixed clock. */
   now?: () => number;
   /** How far a request's timestamp may be from now, either way. */
@@ -20,16 +30,17 @@ export type GuardVerdict =
  * fill the memory.
  */
 export class RequestGuard {
-  private readonly seen = new Map<string, number>();
   private readonly now: () => number;
   private readonly windowMs: number;
+  private readonly replays: ReplayMemory;
 
   constructor(private readonly options: RequestGuardOptions) {
     this.now = options.now ?? Date.now;
     this.windowMs = (options.windowSeconds ?? 300) * 1000;
+    this.replays = options.replays ?? new MemoryReplays();
   }
 
-  check(headers: IncomingHttpHeaders, rawBody: Buffer): GuardVerdict {
+  async check(headers: IncomingHttpHeaders, rawBody: Buffer): Promise<GuardVerdict> {
     const timestamp = single(headers['x-slack-request-timestamp']);
     const signature = single(headers['x-slack-signature']);
     if (!timestamp || !signature || !/^\d{1,12}$/.test(timestamp) || !/^v0=[0-9a-f]{64}$/.test(signature))
@@ -42,15 +53,21 @@ export class RequestGuard {
       `v0=${createHmac('sha256', this.options.signingSecret).update(`v0:${timestamp}:`).update(rawBody).digest('hex')}`,
     );
     if (!timingSafeEqual(expected, Buffer.from(signature))) return { ok: false, reason: 'bad-signature' };
-    this.forgetExpired(now);
-    if (this.seen.has(signature)) return { ok: false, reason: 'replay' };
     // After its timestamp leaves the window, the time check refuses the signature anyway.
-    this.seen.set(signature, sentAt + this.windowMs);
-    return { ok: true };
+    const fresh = await this.replays.remember(signature, sentAt + this.windowMs, now);
+    return fresh ? { ok: true } : { ok: false, reason: 'replay' };
   }
+}
 
-  private forgetExpired(now: number): void {
-    for (const [signature, until] of this.seen) if (until < now) this.seen.delete(signature);
+/** Signatures in this process's memory: enough for tests and for a bot without a store. */
+class MemoryReplays implements ReplayMemory {
+  private readonly seen = new Map<string, number>();
+
+  async remember(signature: string, until: number, now: number): Promise<boolean> {
+    for (const [known, expires] of this.seen) if (expires < now) this.seen.delete(known);
+    if (this.seen.has(signature)) return false;
+    this.seen.set(signature, until);
+    return true;
   }
 }
 

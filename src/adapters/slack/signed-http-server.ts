@@ -13,6 +13,12 @@ export interface SignedHttpServerOptions {
   handler: RequestListener;
   log: Logger;
   bodyLimitBytes?: number;
+  /**
+   * How long a client may take to send its headers, and its whole request (default 10 s and 30 s): Slack sends a
+   * request in milliseconds, so a connection that dribbles bytes (slow-loris) is cut off instead of held open.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface SignedHttpServer {
@@ -27,39 +33,46 @@ export interface SignedHttpServer {
  */
 export async function startSignedHttpServer(options: SignedHttpServerOptions): Promise<SignedHttpServer> {
   const limit = options.bodyLimitBytes ?? 1024 * 1024;
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method !== 'POST' || path !== options.path) {
-      res.writeHead(404).end();
-      return;
-    }
-    readBody(req, limit).then(
-      (rawBody) => {
-        if (rawBody === undefined) {
-          res.writeHead(413).end();
-          return;
-        }
-        if (isSslCheck(req, rawBody)) {
-          res.writeHead(200).end();
-          return;
-        }
-        const verdict = options.guard.check(req.headers, rawBody);
-        if (!verdict.ok) {
-          options.log.warn(
-            { reason: verdict.reason, remote: req.socket.remoteAddress },
-            'refused an HTTP request that claimed to come from Slack',
-          );
-          res.writeHead(401).end();
-          return;
-        }
-        options.handler(Object.assign(req, { rawBody }), res);
-      },
-      (error: unknown) => {
-        options.log.warn({ err: error }, 'could not read an HTTP request');
-        res.writeHead(400).end();
-      },
-    );
-  });
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const server: Server = createServer(
+    // Node checks these deadlines on an interval; a short one keeps the bound close to what is configured.
+    { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 4)) },
+    (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (req.method !== 'POST' || path !== options.path) {
+        res.writeHead(404).end();
+        return;
+      }
+      readBody(req, limit, requestTimeout).then(
+        async (rawBody) => {
+          if (rawBody === undefined) {
+            res.writeHead(413).end();
+            return;
+          }
+          if (isSslCheck(req, rawBody)) {
+            res.writeHead(200).end();
+            return;
+          }
+          const verdict = await options.guard.check(req.headers, rawBody);
+          if (!verdict.ok) {
+            options.log.warn(
+              { reason: verdict.reason, remote: req.socket.remoteAddress },
+              'refused an HTTP request that claimed to come from Slack',
+            );
+            res.writeHead(401).end();
+            return;
+          }
+          options.handler(Object.assign(req, { rawBody }), res);
+        },
+        (error: unknown) => {
+          options.log.warn({ err: error, remote: req.socket.remoteAddress }, 'could not read an HTTP request');
+          if (!res.headersSent) res.writeHead(error === bodyTooSlow ? 408 : 400, { connection: 'close' }).end();
+          req.socket.destroy();
+        },
+      );
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
       reject(slackErrors('SLACK_LISTEN_FAILED', { port: options.port, detail: error.message }, { cause: error })),
@@ -76,16 +89,27 @@ export async function startSignedHttpServer(options: SignedHttpServerOptions): P
   };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+const bodyTooSlow = new Error('the request body did not arrive in time');
+
+/** The body, or undefined when it is larger than `limit`; rejects when it takes longer than `deadlineMs` to arrive. */
+function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => reject(bodyTooSlow), deadlineMs);
+    timer.unref();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(size > limit ? undefined : Buffer.concat(chunks));
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 

@@ -29,7 +29,7 @@ import {
 } from './client-options.js';
 import { handleSlashCommand } from './command-handler.js';
 import { SlackIdentity } from './identity.js';
-import { RequestGuard } from './request-guard.js';
+import { type ReplayMemory, RequestGuard } from './request-guard.js';
 import { ResponseUrl } from './response-url.js';
 import { type SignedHttpServer, startSignedHttpServer } from './signed-http-server.js';
 import { slackError } from './slack-error.js';
@@ -78,6 +78,10 @@ export interface SlackAdapterOptions {
   groupCacheTtlMs?: number;
   /** How long `stop()` waits for commands still being answered. */
   drainMs?: number;
+  /** HTTP mode: where verified request signatures are remembered (the store, in the running bot). */
+  replays?: ReplayMemory;
+  /** HTTP mode: header and whole-request deadlines of the listener (defaults in signed-http-server.ts). */
+  httpTimeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export type SlackConnectionState =
@@ -293,7 +297,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       port: options.listen?.port ?? config.port,
       ...(options.listen?.host ? { host: options.listen.host } : {}),
       path: eventsPath,
-      guard: new RequestGuard({ signingSecret: config.signingSecret, now: () => clock.now() }),
+      guard: new RequestGuard({
+        signingSecret: config.signingSecret,
+        now: () => clock.now(),
+        ...(options.replays ? { replays: options.replays } : {}),
+      }),
+      ...(options.httpTimeouts?.headersMs === undefined ? {} : { headersTimeoutMs: options.httpTimeouts.headersMs }),
+      ...(options.httpTimeouts?.requestMs === undefined ? {} : { requestTimeoutMs: options.httpTimeouts.requestMs }),
       handler: httpReceiver.requestListener,
       log,
     });

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { JobStatus } from '../command.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { explainable } from '../store-failure.js';
 
 /** One run of a job: its time, a signal that fires at its timeout, and the state the previous run left. */
 export interface JobRun {
@@ -201,7 +202,8 @@ export class JobRegistry {
         controller.abort();
         log.warn({ timeoutMs: job.timeoutMs }, 'a job run timed out');
       } else state = result;
-    } catch (thrown) {
+    } catch (raised) {
+      const thrown = explainable(raised);
       outcome = 'failed';
       error = isOpsError(thrown) ? thrown.message : thrown instanceof Error ? thrown.message : String(thrown);
       if (!isOpsError(thrown)) log.error({ err: thrown }, 'a job run failed');

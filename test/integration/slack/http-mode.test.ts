@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
 import { slashCommand } from '../../helpers/slack-payload-builders.js';
@@ -19,8 +21,12 @@ afterEach(async () => {
  * Bolt's own check also compares the timestamp with the real time, so the test clock starts at the real time; every
  * timestamp below is derived from it, and nothing waits.
  */
-async function start(): Promise<SlackTestBed> {
-  bed = await startSlackTestBed({ mode: 'http', harness: { clock: new FakeClock(Date.now()) } });
+async function start(options: { dbPath?: string; httpTimeouts?: { headersMs: number; requestMs: number } } = {}) {
+  bed = await startSlackTestBed({
+    mode: 'http',
+    harness: { clock: new FakeClock(Date.now()), ...(options.dbPath ? { dbPath: options.dbPath } : {}) },
+    ...(options.httpTimeouts ? { adapter: { httpTimeouts: options.httpTimeouts } } : {}),
+  });
   return bed;
 }
 
@@ -46,6 +52,7 @@ async function signedHelp(
 
 /** How many times /help ran, from the audit trail. */
 async function helpRuns(b: SlackTestBed): Promise<number> {
+  await b.h.settled();
   return (await b.h.store.queryAudit({ command: 'help', limit: 50 })).filter((e) => e.event === 'command.run').length;
 }
 
@@ -113,4 +120,66 @@ describe('the Slack adapter in HTTP mode', () => {
     expect(response.status).toBe(200);
     expect(await helpRuns(b)).toBe(0);
   });
+
+  it('given a signed request accepted before a restart, when it is replayed to the restarted bot, then it is refused', async () => {
+    const first = await start();
+    const timestamp = nowSeconds(first);
+    const body = helpBody(first, 'before');
+    const headers = { timestamp, signature: slackSignature(signingSecret, timestamp, body) };
+    expect((await postSigned(first.adapter.port ?? 0, body, headers)).status).toBe(200);
+    await first.responses.waitFor('before');
+    const dbPath = first.h.dbPath;
+    await first.close();
+    bed = undefined;
+
+    const restarted = await start({ dbPath });
+    expect((await postSigned(restarted.adapter.port ?? 0, body, headers)).status).toBe(401);
+    expect(restarted.logLines.some((l) => l.includes('"reason":"replay"'))).toBe(true);
+    expect(await helpRuns(restarted)).toBe(1);
+  });
+
+  it('given a client that sends its headers a byte at a time, then it is cut off and others are served meanwhile', async () => {
+    const b = await start({ httpTimeouts: { headersMs: 500, requestMs: 1_000 } });
+    const slow = await dribble(b.adapter.port ?? 0, 'POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slack-Signature: v0=');
+    expect((await signedHelp(b, 'meanwhile')).status).toBe(200);
+    expect(await slow.closed).toBe(true);
+  });
+
+  it('given a client that sends its body a byte at a time, then it is cut off with 408 and others are served meanwhile', async () => {
+    const b = await start({ httpTimeouts: { headersMs: 500, requestMs: 1_000 } });
+    const slow = await dribble(
+      b.adapter.port ?? 0,
+      'POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncommand=',
+    );
+    expect((await signedHelp(b, 'meanwhile')).status).toBe(200);
+    expect(await slow.closed).toBe(true);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408/);
+  });
 });
+
+/**
+ * A raw TCP client that sends `start`, then one more byte every 100 ms for as long as the server keeps the
+ * connection; `closed` resolves true once the server closes it (false if it never does within 10 s).
+ */
+async function dribble(port: number, start: string): Promise<{ closed: Promise<boolean>; received(): string }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString()));
+  socket.on('error', () => undefined);
+  socket.write(start);
+  const drip = setInterval(() => {
+    if (!socket.destroyed) socket.write('a');
+  }, 100);
+  const closed = new Promise<boolean>((resolve) => {
+    const giveUp = setTimeout(() => resolve(false), 10_000);
+    socket.once('close', () => {
+      clearTimeout(giveUp);
+      resolve(true);
+    });
+  }).finally(() => {
+    clearInterval(drip);
+    socket.destroy();
+  });
+  return { closed, received: () => received };
+}

@@ -1,12 +1,13 @@
 import type { ExecutionOwner, Store } from '../store/store.js';
 import { approvalJobs } from './approval/approval-jobs.js';
+import { approvalMessages } from './approval/approval-messages.js';
 import type { ApprovalRule } from './approval/approval-policy.js';
 import { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
 import type { CommandDefinition, DestructiveCommand } from './command.js';
 import { type JobDefinition, JobRegistry } from './jobs/job-registry.js';
 import type { Logger } from './logger.js';
-import { chatUpdatesJob } from './messages/chat-updates.js';
+import { chatUpdatesJob, type SubjectHandler } from './messages/chat-updates.js';
 import type { HealthView } from './platform-health.js';
 import type { RbacRules } from './rbac.js';
 import { Runtime } from './runtime.js';
@@ -32,6 +33,8 @@ export interface Kernel<S> {
   jobs: JobRegistry;
   /** Adds a job of a feature (pledge schedules, alert checks); before `startBackgroundWork`. */
   addJob(job: JobDefinition): void;
+  /** Adds how the messages about a feature's subjects follow the store (alerts); before `startBackgroundWork`. */
+  addSubject(handler: SubjectHandler): void;
   /**
    * Starts the jobs: only the long-lived process calls it (never `exec`), once its adapters are registered, so that
    * what the jobs post reaches them. From then on a change made in this process reaches the chat at once; a change
@@ -75,20 +78,22 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
   });
   const leaf = (path: string) => runtime.leaves().find((l) => l.path === path)?.leaf;
   for (const job of approvalJobs({ store, clock, leaf, changed, leaseMs })) jobs.register(job);
-  jobs.register(
-    chatUpdatesJob({
+  const handlers: SubjectHandler[] = [
+    approvalMessages({
       store,
       posters,
       clock,
       describeProgress: (command, entries) =>
         (leaf(command) as DestructiveCommand<S> | undefined)?.describeProgress?.(entries) ?? [],
     }),
-  );
+  ];
+  jobs.register(chatUpdatesJob({ store, clock, handlers }));
   return {
     runtime,
     posters,
     jobs,
     addJob: (job) => jobs.register(job),
+    addSubject: (handler) => handlers.push(handler),
     startBackgroundWork({ timer = true } = {}) {
       background = true;
       if (timer) jobs.start();

@@ -23,7 +23,7 @@ export async function seedPledges(
     return result.stdout;
   };
   const requestId = (text: string): string => {
-    const id = /Request id: ([A-Z0-9]+)/.exec(text)?.[1];
+    const id = /Approval request ([A-Z0-9]+):/.exec(text)?.[1];
     if (!id) throw new Error(`the seed pledge did not open an approval request:\n${text}`);
     return id;
   };

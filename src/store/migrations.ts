@@ -191,6 +191,40 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX seen_requests_expiry ON seen_requests (expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'alerts: one row per condition, with its acks, silences, flaps and group',
+    sql: `
+      DROP TABLE alert_state;
+      CREATE TABLE alerts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        check_name TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+        summary TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        actor TEXT,
+        cause TEXT,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        last_change INTEGER NOT NULL,
+        resolved_at INTEGER,
+        acked_by TEXT,
+        acked_at INTEGER,
+        silenced_until INTEGER,
+        silenced_by TEXT,
+        silence_reason TEXT,
+        notified_at INTEGER,
+        flaps INTEGER NOT NULL DEFAULT 0,
+        group_id TEXT
+      );
+      -- One firing alert per condition: the engine raises a second one only after the first resolved.
+      CREATE UNIQUE INDEX alerts_firing_key ON alerts (key) WHERE status = 'firing';
+      CREATE INDEX alerts_check ON alerts (check_name, status, resolved_at);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,7 +2,9 @@ import { createHash, randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { openSqlite, storeError } from './open-sqlite.js';
 import type {
-  AlertStateRecord,
+  AlertChange,
+  AlertRecord,
+  AlertStatus,
   ApprovalKind,
   ApprovalRecord,
   ApprovalStatus,
@@ -51,7 +53,9 @@ const readOnlyMethods = new Set([
   'latestEventSeq',
   'messageRefs',
   'listJobs',
-  'getAlertState',
+  'activeAlerts',
+  'getAlert',
+  'listAlerts',
   'activeSilences',
   'checkIntegrity',
   'backupTo',
@@ -659,38 +663,238 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM jobs ORDER BY name').all() as Row[]).map(toJob);
   }
 
-  async upsertAlertState(state: AlertStateRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO alert_state (key, check_name, severity, status, first_seen, last_seen, last_notified, message)
-         VALUES (@key, @check, @severity, @status, @firstSeen, @lastSeen, @lastNotified, @message)
-         ON CONFLICT(key) DO UPDATE SET severity = excluded.severity, status = excluded.status, last_seen = excluded.last_seen,
-           last_notified = excluded.last_notified, message = excluded.message`,
-      )
-      .run(state);
+  async activeAlerts(resolvedSince: number): Promise<AlertRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM alerts WHERE status = 'firing' OR resolved_at >= ? ORDER BY seq`)
+      .all(resolvedSince) as Row[];
+    return rows.map(toAlert);
   }
 
-  async getAlertState(key: string): Promise<AlertStateRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM alert_state WHERE key = ?').get(key) as Row | undefined;
-    if (!row) return undefined;
-    return {
-      key: String(row.key),
-      check: String(row.check_name),
-      severity: String(row.severity),
-      status: row.status === 'resolved' ? 'resolved' : 'firing',
-      firstSeen: Number(row.first_seen),
-      lastSeen: Number(row.last_seen),
-      lastNotified: row.last_notified === null ? null : Number(row.last_notified),
-      message: String(row.message),
-    };
+  async applyAlertChanges(changes: readonly AlertChange[], now: number): Promise<AlertRecord[]> {
+    const run = this.db.transaction(() => {
+      const raised: AlertRecord[] = [];
+      const refs = new Map<string, string>();
+      const event = (id: string, kind: string, data: Record<string, unknown> = {}) =>
+        this.insertEvent(now, kind, `alert:${id}`, data);
+      const alertAudit = (id: string, event: string, outcome: string, detail: Record<string, unknown> = {}) =>
+        this.audit({
+          at: now,
+          principal: 'system',
+          event,
+          command: 'alerts',
+          approvalId: null,
+          outcome,
+          correlationId: null,
+          detail: { alert: id, ...detail },
+        });
+      for (const change of changes) {
+        switch (change.kind) {
+          case 'raise': {
+            const f = change.finding;
+            const groupId = change.groupId === null ? null : (refs.get(change.groupId) ?? change.groupId);
+            const row = this.db
+              .prepare(
+                `INSERT INTO alerts (key, check_name, subject, severity, status, summary, detail, actor, cause, first_seen,
+                   last_seen, last_change, notified_at, group_id)
+                 VALUES (?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+              )
+              .get(
+                `${f.check}:${f.subject}`,
+                f.check,
+                f.subject,
+                f.severity,
+                f.summary,
+                f.detail,
+                f.actor,
+                f.cause,
+                now,
+                now,
+                now,
+                change.notify ? now : null,
+                groupId,
+              ) as Row;
+            const alert = toAlert(row);
+            if (change.ref) refs.set(change.ref, alert.id);
+            raised.push(alert);
+            alertAudit(alert.id, 'alert.raised', alert.severity, {
+              check: f.check,
+              subject: f.subject,
+              summary: f.summary,
+            });
+            event(alert.id, 'alert.raised', { notify: change.notify, ...(groupId === null ? {} : { groupId }) });
+            // The alert it is shown under lists it: its message changes too.
+            if (groupId !== null) event(groupId, 'alert.members');
+            break;
+          }
+          case 'change': {
+            const before = this.alertRow(change.id);
+            this.db
+              .prepare(
+                `UPDATE alerts SET severity = ?, summary = ?, detail = ?, last_seen = ?, last_change = ?, acked_by = NULL,
+                   acked_at = NULL WHERE seq = ?`,
+              )
+              .run(change.severity, change.summary, change.detail, now, now, seqOf(change.id));
+            if (before && before.severity !== change.severity)
+              alertAudit(change.id, 'alert.changed', change.severity, { from: before.severity });
+            event(change.id, 'alert.changed', before ? { from: before.severity, summaryBefore: before.summary } : {});
+            break;
+          }
+          case 'seen':
+            this.db
+              .prepare('UPDATE alerts SET last_seen = ?, summary = ?, detail = ? WHERE seq = ?')
+              .run(now, change.summary, change.detail, seqOf(change.id));
+            break;
+          case 'resolve':
+            this.db
+              .prepare(
+                `UPDATE alerts SET status = 'resolved', resolved_at = ?, last_change = ? WHERE seq = ? AND status = 'firing'`,
+              )
+              .run(now, now, seqOf(change.id));
+            alertAudit(change.id, 'alert.resolved', 'resolved');
+            event(change.id, 'alert.resolved');
+            {
+              const groupId = this.alertRow(change.id)?.groupId;
+              if (groupId) event(groupId, 'alert.members');
+            }
+            break;
+          case 'refire':
+            this.db
+              .prepare(
+                `UPDATE alerts SET status = 'firing', resolved_at = NULL, severity = ?, summary = ?, detail = ?, last_seen = ?,
+                   last_change = ?, flaps = flaps + 1 WHERE seq = ?`,
+              )
+              .run(change.severity, change.summary, change.detail, now, now, seqOf(change.id));
+            alertAudit(change.id, 'alert.refired', change.severity);
+            event(change.id, 'alert.refired');
+            break;
+          case 'renotify':
+            this.db.prepare('UPDATE alerts SET notified_at = ? WHERE seq = ?').run(now, seqOf(change.id));
+            event(change.id, 'alert.renotified');
+            break;
+          case 'group': {
+            const groupId = change.groupId === null ? null : (refs.get(change.groupId) ?? change.groupId);
+            this.db.prepare('UPDATE alerts SET group_id = ? WHERE seq = ?').run(groupId, seqOf(change.id));
+            event(change.id, 'alert.grouped', { groupId });
+            if (groupId !== null) event(groupId, 'alert.members');
+            break;
+          }
+        }
+      }
+      return raised;
+    });
+    return run.immediate();
+  }
+
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
+    return this.alertRow(id);
+  }
+
+  async listAlerts(filter: { status?: AlertStatus; limit: number }): Promise<AlertRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM alerts ${filter.status ? 'WHERE status = ?' : ''} ORDER BY status = 'firing' DESC,
+           CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, first_seen, seq LIMIT ?`,
+      )
+      .all(...(filter.status ? [filter.status] : []), filter.limit) as Row[];
+    return rows.map(toAlert);
+  }
+
+  async ackAlert(id: string, by: string, now: number): Promise<AlertRecord | undefined> {
+    const run = this.db.transaction(() => {
+      const changed = this.db
+        .prepare('UPDATE alerts SET acked_by = ?, acked_at = ? WHERE seq = ?')
+        .run(by, now, seqOf(id)).changes;
+      if (changed === 0) return undefined;
+      this.audit({
+        at: now,
+        principal: by,
+        event: 'alert.acked',
+        command: 'alerts ack',
+        approvalId: null,
+        outcome: 'acked',
+        correlationId: null,
+        detail: { alert: id.toUpperCase() },
+      });
+      this.insertEvent(now, 'alert.acked', `alert:${id.toUpperCase()}`, { by });
+      return this.alertRow(id);
+    });
+    return run.immediate();
+  }
+
+  async silenceAlert(
+    id: string,
+    change: { until: number | null; by: string; reason: string | null },
+    now: number,
+  ): Promise<AlertRecord | undefined> {
+    const run = this.db.transaction(() => {
+      const changed = this.db
+        .prepare('UPDATE alerts SET silenced_until = ?, silenced_by = ?, silence_reason = ? WHERE seq = ?')
+        .run(change.until, change.until === null ? null : change.by, change.reason, seqOf(id)).changes;
+      if (changed === 0) return undefined;
+      const kind = change.until === null ? 'alert.unsilenced' : 'alert.silenced';
+      this.audit({
+        at: now,
+        principal: change.by,
+        event: kind,
+        command: change.until === null ? 'alerts unsilence' : 'alerts silence',
+        approvalId: null,
+        outcome: change.until === null ? 'unsilenced' : 'silenced',
+        correlationId: null,
+        detail: { alert: id.toUpperCase(), until: change.until, reason: change.reason },
+      });
+      this.insertEvent(now, kind, `alert:${id.toUpperCase()}`, { by: change.by });
+      return this.alertRow(id);
+    });
+    return run.immediate();
+  }
+
+  private alertRow(id: string): AlertRecord | undefined {
+    const seq = seqOf(id);
+    if (seq === undefined) return undefined;
+    const row = this.db.prepare('SELECT * FROM alerts WHERE seq = ?').get(seq) as Row | undefined;
+    return row ? toAlert(row) : undefined;
   }
 
   async addSilence(silence: SilenceRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO silences (id, matcher, created_by, created_at, expires_at, reason) VALUES (@id, @matcher, @createdBy, @createdAt, @expiresAt, @reason)',
-      )
-      .run(silence);
+    const run = this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO silences (id, matcher, created_by, created_at, expires_at, reason) VALUES (@id, @matcher, @createdBy, @createdAt, @expiresAt, @reason)',
+        )
+        .run(silence);
+      this.audit({
+        at: silence.createdAt,
+        principal: silence.createdBy,
+        event: 'alert.silenced',
+        command: 'alerts silence',
+        approvalId: null,
+        outcome: 'silenced',
+        correlationId: null,
+        detail: { matcher: silence.matcher, until: silence.expiresAt, reason: silence.reason },
+      });
+    });
+    run.immediate();
+  }
+
+  async endSilences(matcher: string, by: string, now: number): Promise<number> {
+    const run = this.db.transaction(() => {
+      const ended = this.db
+        .prepare('UPDATE silences SET expires_at = ? WHERE matcher = ? AND expires_at > ?')
+        .run(now, matcher, now).changes;
+      if (ended > 0)
+        this.audit({
+          at: now,
+          principal: by,
+          event: 'alert.unsilenced',
+          command: 'alerts unsilence',
+          approvalId: null,
+          outcome: 'unsilenced',
+          correlationId: null,
+          detail: { matcher },
+        });
+      return ended;
+    });
+    return run.immediate();
   }
 
   async activeSilences(now: number): Promise<SilenceRecord[]> {
@@ -853,5 +1057,40 @@ function toJob(row: Row): JobRecord {
     lastError: row.last_error === null ? null : String(row.last_error),
     runs: Number(row.runs),
     failures: Number(row.failures),
+  };
+}
+
+/** A17 → 17; undefined for anything that is not an alert id. */
+function seqOf(id: string): number | undefined {
+  const match = /^A(\d{1,12})$/i.exec(id.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+function toAlert(row: Row): AlertRecord {
+  const text = (v: unknown) => (v === null ? null : String(v));
+  const num = (v: unknown) => (v === null ? null : Number(v));
+  return {
+    id: `A${Number(row.seq)}`,
+    key: String(row.key),
+    check: String(row.check_name),
+    subject: String(row.subject),
+    severity: String(row.severity) as AlertRecord['severity'],
+    status: String(row.status) as AlertStatus,
+    summary: String(row.summary),
+    detail: String(row.detail),
+    actor: text(row.actor),
+    cause: text(row.cause),
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    lastChange: Number(row.last_change),
+    resolvedAt: num(row.resolved_at),
+    ackedBy: text(row.acked_by),
+    ackedAt: num(row.acked_at),
+    silencedUntil: num(row.silenced_until),
+    silencedBy: text(row.silenced_by),
+    silenceReason: text(row.silence_reason),
+    notifiedAt: num(row.notified_at),
+    flaps: Number(row.flaps),
+    groupId: text(row.group_id),
   };
 }

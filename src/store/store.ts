@@ -168,19 +168,64 @@ export interface JobRecord {
   failures: number;
 }
 
-export interface AlertStateRecord {
+export type AlertStatus = 'firing' | 'resolved';
+
+/** One condition a check found, for as long as it lasts (and a short while after, in case it returns). */
+export interface AlertRecord {
+  /** A17: typed by hand in /alerts ack. */
+  id: string;
+  /** check:subject, the same from pass to pass. */
   key: string;
   check: string;
-  severity: string;
-  status: 'firing' | 'resolved';
+  subject: string;
+  severity: 'info' | 'warning' | 'critical';
+  status: AlertStatus;
+  summary: string;
+  detail: string;
+  actor: string | null;
+  cause: string | null;
   firstSeen: number;
   lastSeen: number;
-  lastNotified: number | null;
-  message: string;
+  /** When its severity, summary or status last changed. */
+  lastChange: number;
+  resolvedAt: number | null;
+  ackedBy: string | null;
+  ackedAt: number | null;
+  silencedUntil: number | null;
+  silencedBy: string | null;
+  silenceReason: string | null;
+  /** When people were last told (raised, or re-notified). */
+  notifiedAt: number | null;
+  /** Times it resolved and came back within the flap window. */
+  flaps: number;
+  /** The alert it is shown under: a storm's summary, or the outage that explains it. */
+  groupId: string | null;
 }
+
+/** What the alert engine decided for one pass; the store persists it as one step, with audit entries and events. */
+export type AlertChange =
+  | {
+      kind: 'raise';
+      finding: Pick<AlertRecord, 'check' | 'subject' | 'severity' | 'summary' | 'detail' | 'actor' | 'cause'>;
+      groupId: string | null;
+      /** Whether people are told now; false while its check is silenced (they are told once the silence ends). */
+      notify: boolean;
+      /** Ref used to point later changes of this pass at the new alert (a storm summary's members). */
+      ref?: string;
+    }
+  /** Its severity changed: an ack no longer stands. */
+  | { kind: 'change'; id: string; severity: AlertRecord['severity']; summary: string; detail: string }
+  /** Still there; its text (a figure that moves) is kept without telling anyone. */
+  | { kind: 'seen'; id: string; summary: string; detail: string }
+  | { kind: 'resolve'; id: string }
+  | { kind: 'refire'; id: string; severity: AlertRecord['severity']; summary: string; detail: string }
+  | { kind: 'renotify'; id: string }
+  /** Shown under another alert, or (null) on its own again. */
+  | { kind: 'group'; id: string; groupId: string | null };
 
 export interface SilenceRecord {
   id: string;
+  /** `check:NAME` silences every alert of a check. */
   matcher: string;
   createdBy: string;
   createdAt: number;
@@ -307,9 +352,27 @@ export interface Store {
    * replay. Kept in the store so that a restart, or a second instance, does not accept it again.
    */
   rememberRequestSignature(signature: string, expiresAt: number, now: number): Promise<boolean>;
-  upsertAlertState(state: AlertStateRecord): Promise<void>;
-  getAlertState(key: string): Promise<AlertStateRecord | undefined>;
+  /** The alerts that fire, and those resolved since `resolvedSince` (they may come back: a flap). */
+  activeAlerts(resolvedSince: number): Promise<AlertRecord[]>;
+  /**
+   * Persists one pass's decisions in one transaction, each with its event (subject `alert:ID`) and, for what people
+   * see, an audit entry. Returns the alerts raised, in order (storm members may refer to a summary by its `ref`).
+   */
+  applyAlertChanges(changes: readonly AlertChange[], now: number): Promise<AlertRecord[]>;
+  getAlert(id: string): Promise<AlertRecord | undefined>;
+  listAlerts(filter: { status?: AlertStatus; limit: number }): Promise<AlertRecord[]>;
+  /** Acked by a person: no more re-notifying until the condition changes. Audited, with an event. */
+  ackAlert(id: string, by: string, now: number): Promise<AlertRecord | undefined>;
+  /** Silenced until a time (or, with `until` null, unsilenced). Audited, with an event. */
+  silenceAlert(
+    id: string,
+    change: { until: number | null; by: string; reason: string | null },
+    now: number,
+  ): Promise<AlertRecord | undefined>;
+  /** Silences every alert of a check until it expires. Audited. */
   addSilence(silence: SilenceRecord): Promise<void>;
+  /** Ends the silences of a matcher now; how many were active. Audited. */
+  endSilences(matcher: string, by: string, now: number): Promise<number>;
   activeSilences(now: number): Promise<SilenceRecord[]>;
   close(): Promise<void>;
 }

@@ -189,18 +189,119 @@ const terminalSchema = z.strictObject({
   as: principal.optional(),
 });
 
+/** The checks the alert engine runs (and /status shows); each has its own interval. */
+export const alertCheckNames = [
+  'daemons',
+  'miners',
+  'windowpost',
+  'funds',
+  'sealing',
+  'workers',
+  'lotus-alerts',
+] as const;
+export type AlertCheckName = (typeof alertCheckNames)[number];
+
 const alertRouteSchema = z.strictObject({
-  /** Which alerts: by severity and/or check name; empty matches all. */
-  severity: z.array(z.enum(['info', 'warning', 'critical'])).optional(),
-  checks: z.array(z.string()).optional(),
+  /** Which alerts: by severity, check and miner actor; a field left out matches all. */
+  severity: z
+    .array(z.enum(['info', 'warning', 'critical']))
+    .min(1)
+    .optional(),
+  checks: z.array(z.enum(alertCheckNames)).min(1).optional(),
+  actors: z
+    .array(z.string().regex(/^[ft]0\d+$/, { error: 'must be a miner actor ID such as f01234' }))
+    .min(1)
+    .optional(),
   /** Where to post, as platform:channel. */
-  channels: z.array(principal).min(1),
+  channels: z
+    .array(
+      z.string().regex(/^(slack|discord|terminal):[A-Za-z0-9_-]+$/, {
+        error: 'must be a channel such as slack:C0123, discord:123456789012345678 or terminal:ops',
+      }),
+    )
+    .min(1),
+  /**
+   * Who is paged on a critical alert (never for less): a Slack user group (slack-group:S0123) or user, a Discord role
+   * (discord-role:456) or user. Each platform's message mentions only its own.
+   */
+  mention: z
+    .array(
+      z.string().regex(/^(slack|slack-group|discord|discord-role):[A-Za-z0-9]+$/, {
+        error: 'must be slack:U0123, slack-group:S0123, discord:123 or discord-role:456',
+      }),
+    )
+    .default([]),
+});
+
+/** "auto" works the floor out from the chain (a day of WindowPoSt gas at today's base fee); a number is FIL. */
+const filFloor = z.union([z.literal('auto'), z.number().nonnegative()]);
+
+const alertThresholdsSchema = z.strictObject({
+  /** Chain lag (now − the head's timestamp): under `chainSlow` ok, under `chainBehind` slow, else behind. */
+  chainSlow: duration.default('45s'),
+  chainBehind: duration.default('150s'),
+  /** A daemon with fewer peers than this is warned about. */
+  minPeers: z.number().int().min(0).default(5),
+  /** Messages from the worker or a control address waiting in the message pool. */
+  mpoolPending: z.number().int().min(1).default(10),
+  /** The open deadline still has unproven partitions this far into its 30-minute window (2/3 = 20 minutes). */
+  windowPostLate: duration.default('20m'),
+  /** …and is critical in its last stretch. */
+  windowPostCritical: duration.default('25m'),
+  /** A faulty sector is terminated after 42 days; the fault alert turns critical once it has lasted this long. */
+  faultCritical: duration.default('28d'),
+  /** Balances in FIL: the worker, each control address, and the miner's available balance. */
+  workerBalance: filFloor.default('auto'),
+  controlBalance: filFloor.default('auto'),
+  availableBalance: z.number().nonnegative().default(1),
+  /** Gas units one SubmitWindowedPoSt message uses, for the "auto" floor (lotus's estimates run 30–100 M). */
+  windowPostGas: z.number().int().positive().default(100_000_000),
+  /** How long a sector may stay in a sealing state; states not named use `default`. */
+  sealingState: z.record(z.string(), duration).default({
+    default: '24h',
+    Packing: '1h',
+    AddPiece: '2h',
+    PreCommit1: '8h',
+    PreCommit2: '2h',
+    PreCommitting: '2h',
+    PreCommitWait: '2h',
+    WaitSeed: '3h',
+    Committing: '2h',
+    CommitWait: '2h',
+    SubmitCommitAggregate: '6h',
+    FinalizeSector: '2h',
+  }),
+  /** A sealing job assigned to a worker and not running for this long. */
+  jobAssigned: duration.default('2h'),
+  /** A worker left in drain mode (the fork's IsPlanOffline) this long. */
+  drainMode: duration.default('4h'),
 });
 
 const alertsSchema = z.strictObject({
   enabled: z.boolean().default(false),
   routes: z.array(alertRouteSchema).default([]),
+  /** How often each check runs; a check set to `off` does not run (and /status says so). */
+  every: z
+    .strictObject(
+      Object.fromEntries(
+        alertCheckNames.map((name) => [name, z.union([duration, z.literal('off')]).optional()]),
+      ) as Record<AlertCheckName, z.ZodOptional<z.ZodUnion<[typeof duration, z.ZodLiteral<'off'>]>>>,
+    )
+    .default({}),
+  /** A check still running after this is reported as "cannot check" (a hung host, a node that does not answer). */
+  timeout: duration.default('20s'),
+  /** Checks run at once. */
+  concurrency: z.number().int().min(1).max(32).default(4),
+  /** An unacked critical alert is told again after this. */
+  renotifyAfter: duration.default('30m'),
+  /** A condition that resolves and returns within this stays one alert. */
+  flapWindow: duration.default('10m'),
+  /** This many new alerts in one pass become one summary message. */
+  stormThreshold: z.number().int().min(2).default(8),
+  thresholds: alertThresholdsSchema.prefault({}),
 });
+export type AlertsConfig = z.output<typeof alertsSchema>;
+export type AlertRouteConfig = z.output<typeof alertRouteSchema>;
 
 const sshSchema = z.strictObject({
   privateKeyPath: z.string().min(1).optional(),
@@ -318,6 +419,16 @@ export const configSchema = z
       config.ssh.privateKeyPath === undefined
     ) {
       problem(['ssh'], 'hosts are configured but no SSH key: set ssh.privateKeyPath or ssh.privateKey');
+    }
+    const lag = config.alerts.thresholds;
+    if (parseDuration(lag.chainSlow) >= parseDuration(lag.chainBehind)) {
+      problem(['alerts', 'thresholds', 'chainBehind'], 'must be longer than chainSlow');
+    }
+    if (parseDuration(lag.windowPostLate) >= parseDuration(lag.windowPostCritical)) {
+      problem(['alerts', 'thresholds', 'windowPostCritical'], 'must be later than windowPostLate');
+    }
+    if (parseDuration(lag.windowPostCritical) >= 30 * 60_000) {
+      problem(['alerts', 'thresholds', 'windowPostCritical'], 'must fall inside the 30-minute deadline window');
     }
     if (config.slack?.enabled && config.slack.mode === 'socket' && config.slack.appToken === undefined) {
       problem(['slack', 'appToken'], 'Socket Mode needs an app-level token (xapp-…)');

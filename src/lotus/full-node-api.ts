@@ -8,6 +8,7 @@ import { type CallOptions, RpcClient, type RpcClientOptions } from './rpc-client
 import {
   actorSchema,
   addressSchema,
+  alertsSchema,
   bigIntString,
   bitfieldSchema,
   booleanSchema,
@@ -39,6 +40,9 @@ export const fullNodeMethods = {
   AuthVerify: methodSpec(['string'], permissionListSchema),
   ChainGetGenesis: methodSpec([], tipSetSchema),
   ChainHead: methodSpec([], tipSetSchema),
+  ID: methodSpec([], stringSchema),
+  LogAlerts: methodSpec([], alertsSchema),
+  MpoolGetNonce: methodSpec([ADDR], z.int().nonnegative()),
   NetPeers: methodSpec([], netPeersSchema),
   NodeStatus: methodSpec(['bool'], nodeStatusSchema),
   Session: methodSpec([], stringSchema),
@@ -62,6 +66,13 @@ export const fullNodeMethods = {
   SyncState: methodSpec([], syncStateSchema),
   Version: methodSpec([], versionSchema),
   WalletBalance: methodSpec([ADDR], bigIntString),
+  WalletList: methodSpec(
+    [],
+    z
+      .array(z.string())
+      .nullable()
+      .transform((v) => v ?? []),
+  ),
 } as const satisfies Record<FullNodeMethodName, MethodSpec<unknown>>;
 
 type Methods = typeof fullNodeMethods;
@@ -118,6 +129,21 @@ export class FullNodeApi extends TypedApi<typeof fullNodeMethods> {
   }
   walletBalance(address: string, options?: CallOptions) {
     return this.call('WalletBalance', [address], options);
+  }
+  /** The addresses whose keys this node holds. Needs a write token: lotus guards the key list as a write. */
+  walletList(options?: CallOptions) {
+    return this.call('WalletList', [], options);
+  }
+  /** The node's libp2p peer ID. */
+  id(options?: CallOptions) {
+    return this.call('ID', [], options);
+  }
+  /** The next nonce the pool would give a message from `address`: its actor nonce plus the messages pending. */
+  mpoolGetNonce(address: string, options?: CallOptions) {
+    return this.call('MpoolGetNonce', [address], options);
+  }
+  logAlerts(options?: CallOptions) {
+    return this.call('LogAlerts', [], options);
   }
   stateMinerInfo(miner: string, tsk: TipSetKey = [], options?: CallOptions) {
     return this.call('StateMinerInfo', [miner, tsk], options);

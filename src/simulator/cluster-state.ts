@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { Bitfield } from '../lotus/bitfield.js';
 import { ChainModel, type CidJson } from './chain-model.js';
+import { fakeFraction } from './fake-ids.js';
 import { MinerActorModel } from './miner-actor-model.js';
 import { RpcMethodError } from './rpc-server.js';
 import type { DaemonSpec, Scenario } from './scenario.js';
@@ -13,6 +14,8 @@ export interface DaemonState {
   lagEpochs: number;
   syncStage: number;
   syncMessage: string;
+  peerDaemons: Set<string>;
+  walletKeys: string[];
 }
 
 /** Code lotus gives ActorNotFound errors (api/api_errors.go). */
@@ -31,6 +34,8 @@ export class ClusterState {
   readonly startMs: number;
   readonly startEpoch: number;
   balances: { minerActor: bigint; available: bigint; wallets: Map<string, bigint> };
+  /** Messages waiting in the pool per sender (ID address): MpoolGetNonce runs ahead of the actor's nonce by this. */
+  readonly mpoolBacklog = new Map<string, number>();
 
   constructor(scenario: Scenario, clock: Clock) {
     this.scenario = scenario;
@@ -53,6 +58,8 @@ export class ClusterState {
         lagEpochs: spec.lagEpochs,
         syncStage: spec.syncStage,
         syncMessage: spec.syncMessage,
+        peerDaemons: new Set(spec.peerDaemons),
+        walletKeys: [...spec.walletKeys],
       });
     }
     const live = this.actor.liveSectors;
@@ -126,6 +133,11 @@ export class ClusterState {
     const known = new Set([id, ...this.balances.wallets.keys(), ...Object.values(addressBook)]);
     if (known.has(normalised)) return normalised;
     return this.scenario.actor.addressBook[normalised];
+  }
+
+  /** An account's nonce on chain (a stable made-up figure); 0 for the miner actor, which sends nothing. */
+  actorNonce(id: string): number {
+    return id === this.scenario.actor.id ? 0 : Math.floor(fakeFraction(`nonce:${id}`) * 90_000);
   }
 
   sealingOf(miner: string): SealingModel {

@@ -4,6 +4,7 @@ import { type FullNodeMethodName, type LotusPermission, lotusPermissions } from 
 import type { CidJson } from './chain-model.js';
 import { ACTOR_NOT_FOUND, type ClusterState } from './cluster-state.js';
 import { fakeCid, fakeFraction, multiaddrBytes } from './fake-ids.js';
+import { logAlertsView } from './log-alerts.js';
 import { RpcMethodError, type ServedMethod } from './rpc-server.js';
 
 export interface NodeIdentity {
@@ -82,12 +83,27 @@ export function fullNodeHandlers(state: ClusterState, node: NodeIdentity): Map<s
     },
     ChainHead: () => chain.tipset(state.headOf(daemon)),
     ChainGetGenesis: () => chain.tipset(0),
+    ID: () => peerId(`${daemon}:self`),
+    LogAlerts: () => logAlertsView(state.daemon(daemon).spec.alerts, state.startMs),
+    MpoolGetNonce: ([address]) => {
+      const id = state.lookupId(address as string);
+      if (id === undefined)
+        throw new RpcMethodError(`resolve address ${String(address)}: actor not found`, ACTOR_NOT_FOUND);
+      return state.actorNonce(id) + (state.mpoolBacklog.get(id) ?? 0);
+    },
     NetPeers: () => {
-      const { peers } = state.daemon(daemon).spec;
-      return Array.from({ length: peers }, (_, i) => ({
-        ID: peerId(`${daemon}:peer:${i}`),
-        Addrs: [`/ip4/198.51.100.${(i % 250) + 1}/tcp/${1347 + (i % 7)}`],
+      const d = state.daemon(daemon);
+      const cluster = [...d.peerDaemons].map((other) => ({
+        ID: peerId(`${other}:self`),
+        Addrs: ['/ip4/10.0.0.2/tcp/1347'],
       }));
+      return [
+        ...cluster,
+        ...Array.from({ length: Math.max(0, d.spec.peers - cluster.length) }, (_, i) => ({
+          ID: peerId(`${daemon}:peer:${i}`),
+          Addrs: [`/ip4/198.51.100.${(i % 250) + 1}/tcp/${1347 + (i % 7)}`],
+        })),
+      ];
     },
     NodeStatus: ([inclChainStatus]) => {
       const d = state.daemon(daemon);
@@ -112,7 +128,7 @@ export function fullNodeHandlers(state: ClusterState, node: NodeIdentity): Map<s
       return {
         Code: { '/': isMiner ? fakeCid('code:storageminer', 'bafk2bzace') : fakeCid('code:account', 'bafk2bzace') },
         Head: { '/': fakeCid(`head:${id}:${epoch}`, 'bafy2bzace') },
-        Nonce: isMiner ? 0 : Math.floor(fakeFraction(`nonce:${id}`) * 90_000),
+        Nonce: state.actorNonce(id),
         Balance: String(isMiner ? state.balances.minerActor : (state.balances.wallets.get(id) ?? 0n)),
         DelegatedAddress: null,
       };
@@ -251,6 +267,7 @@ export function fullNodeHandlers(state: ClusterState, node: NodeIdentity): Map<s
       if (id === scenario.actor.id) return String(state.balances.minerActor);
       return String((id && state.balances.wallets.get(id)) ?? 0n);
     },
+    WalletList: () => [...state.daemon(daemon).walletKeys],
   };
 
   const served = new Map<string, ServedMethod>();

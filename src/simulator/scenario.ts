@@ -71,6 +71,7 @@ const alertSchema = z.strictObject({
   active: z.boolean(),
   message: z.string().default(''),
 });
+export type NodeAlertSpec = z.infer<typeof alertSchema>;
 
 const minerSchema = z.strictObject({
   name: z.string().min(1),
@@ -95,6 +96,11 @@ const daemonSchema = z.strictObject({
   syncStage: z.int().min(0).max(6).default(3),
   syncMessage: z.string().default(''),
   peers: z.int().nonnegative().default(40),
+  /** Other daemons of the cluster this one is connected to (the internal daemon peers with the public one). */
+  peerDaemons: z.array(z.string()).default([]),
+  /** Addresses whose keys this node holds (WalletList); the public daemon should hold none. */
+  walletKeys: z.array(z.string()).default([]),
+  alerts: z.array(alertSchema).default([]),
 });
 export type DaemonSpec = z.infer<typeof daemonSchema>;
 
@@ -268,8 +274,17 @@ export function defaultScenarioInput(): ScenarioInput {
     },
     pledge: { preCommitDeposit: '20943715678654321', initialPledge: '199524517834012345' },
     daemons: [
-      { name: 'daemon-public', peers: 180 },
-      { name: 'daemon-internal', peers: 14 },
+      { name: 'daemon-public', peers: 180, alerts: [{ system: 'process', subsystem: 'fd-limit', active: false }] },
+      {
+        name: 'daemon-internal',
+        peers: 14,
+        peerDaemons: ['daemon-public'],
+        // The owner and worker keys live on the internal daemon only (domain: the public one holds no wallet).
+        walletKeys: [
+          'f3vvmn62lofvhjd2ugzca6sof2j2ubwok6cj4xxbfzz4yuxfkgobpihhd2thlanmsh3w2ptld2gqkn2jvlss4a',
+          'f3q7ynwxwr7qfmqmb5bn5fjojlkdxrnagqeffw5ypq3n6b5qw3vlhbwcqxqk2ajm3vwnfzuhdlz6acjvzfokxa',
+        ],
+      },
     ],
     miners: [
       {

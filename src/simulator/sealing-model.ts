@@ -3,6 +3,7 @@ import { Bitfield } from '../lotus/bitfield.js';
 import { countsAsSealing } from '../lotus/sector-states.js';
 import { type TaskShortName, type TaskType, taskTypeOf } from '../lotus/task-types.js';
 import { fakeBytes, fakeCid, fakeUuid } from './fake-ids.js';
+import { logAlertsView } from './log-alerts.js';
 import { RpcMethodError } from './rpc-server.js';
 import type { MinerSpec, SealingSpec, WorkerSpec } from './scenario.js';
 import { effectiveResources, type Resources, taskThreads, visibleGpus } from './worker-resources.js';
@@ -561,15 +562,7 @@ export class SealingModel {
   }
 
   logAlerts(): unknown[] {
-    const time = new Date(this.options.startMs - 3 * 60 * MINUTE).toISOString();
-    return this.miner.alerts.map((a) => ({
-      Type: { System: a.system, Subsystem: a.subsystem },
-      Active: a.active,
-      LastActive: a.active
-        ? { Type: 'raised', Message: a.message || `${a.system}/${a.subsystem} raised`, Time: time }
-        : null,
-      LastResolved: null,
-    }));
+    return logAlertsView(this.miner.alerts, this.options.startMs);
   }
 
   // ---- controls ----
@@ -593,6 +586,19 @@ export class SealingModel {
           else delete sector.assigned[later.task];
         }
       }
+    }
+    return hit.map((w) => w.id);
+  }
+
+  /** Changes connected workers (by UUID, host or worker name) in place. Returns the UUIDs changed. */
+  setWorker(which: string, change: { enabled?: boolean; drain?: boolean; gpus?: string[] }): string[] {
+    const hit = this.connected().filter((w) => w.id === which || w.spec.host === which || w.spec.name === which);
+    for (const w of hit) {
+      // Each worker gets its own spec: workers built from one spec (four on a host) change one by one.
+      w.spec = { ...w.spec };
+      if (change.enabled !== undefined) w.spec.enabled = change.enabled;
+      if (change.drain !== undefined) w.spec.scheduler = { ...w.spec.scheduler, IsPlanOffline: change.drain };
+      if (change.gpus !== undefined) w.gpus = change.gpus;
     }
     return hit.map((w) => w.id);
   }

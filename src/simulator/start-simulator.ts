@@ -59,6 +59,16 @@ export interface SimulatorControls {
   /** Disconnects workers from a miner by UUID, host or worker name. Returns the UUIDs gone. */
   removeWorker(miner: string, which: string): string[];
   setMaxSealingSectors(miner: string, max: number): void;
+  /** Enables or disables workers, puts them in drain mode (the fork's IsPlanOffline) or changes the GPUs they see. */
+  setWorker(miner: string, which: string, change: { enabled?: boolean; drain?: boolean; gpus?: string[] }): string[];
+  /** The addresses whose keys a daemon holds (WalletList). */
+  setWalletKeys(daemon: string, addresses: string[]): void;
+  /** Connects or disconnects two daemons of the cluster (each sees the other in NetPeers). */
+  setDaemonPeering(a: string, b: string, connected: boolean): void;
+  /** Messages from an address (ID) waiting in the pool: MpoolGetNonce runs ahead of its nonce by this many. */
+  setMpoolBacklog(address: string, pending: number): void;
+  /** Raises or resolves one of lotus's own alerts (LogAlerts) on a node; added if the node does not have it. */
+  setNodeAlert(node: string, alert: { system: string; subsystem: string; active: boolean; message?: string }): void;
   /** A method on a node ('*' = every node) answers this JSON-RPC error instead of its result. */
   failMethod(node: string, method: string, message: string, code?: number): void;
   /** A method answers this raw result (wrong shapes for client tests). */
@@ -218,6 +228,30 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     removeWorker: (miner, which) => state.sealingOf(miner).removeWorker(which),
     setMaxSealingSectors(miner, max) {
       state.sealingOf(miner).maxSealingSectors = max;
+    },
+    setWorker: (miner, which, change) => state.sealingOf(miner).setWorker(which, change),
+    setWalletKeys(daemon, addresses) {
+      state.daemon(daemon).walletKeys = [...addresses];
+    },
+    setDaemonPeering(a, b, connected) {
+      for (const [one, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        if (connected) state.daemon(one).peerDaemons.add(other);
+        else state.daemon(one).peerDaemons.delete(other);
+      }
+    },
+    setMpoolBacklog(address, pending) {
+      const id = state.lookupId(address) ?? address;
+      state.mpoolBacklog.set(id, pending);
+    },
+    setNodeAlert(node, alert) {
+      const list = state.daemons.has(node) ? state.daemon(node).spec.alerts : state.sealingOf(node).miner.alerts;
+      const existing = list.find((a) => a.system === alert.system && a.subsystem === alert.subsystem);
+      const next = { message: '', ...alert };
+      if (existing) Object.assign(existing, next);
+      else list.push(next);
     },
     failMethod(node, method, message, code = 1) {
       failures.set(`${node}\u0000${method}`, { error: { code, message } });

@@ -55,6 +55,9 @@ describe('the client against lotus API facts', () => {
     }
   });
 
+  // WalletList needs a write token (lotus guards the key list) but changes nothing: retrying it is safe.
+  const guardedReads = ['full.WalletList'];
+
   test('only PledgeSector is a write the client makes, and it is marked so that it is never retried', () => {
     const writes = apis.flatMap((api) =>
       Object.entries(tables[api])
@@ -64,7 +67,8 @@ describe('the client against lotus API facts', () => {
     const documentedWrites = apis.flatMap((api) =>
       Object.keys(tables[api])
         .filter((m) => facts.apis[api].methods[m]?.perm !== 'read' && facts.apis[api].methods[m]?.perm !== 'admin')
-        .map((m) => `${api}.${m}`),
+        .map((m) => `${api}.${m}`)
+        .filter((m) => !guardedReads.includes(m)),
     );
     expect(writes).toEqual(['miner.PledgeSector']);
     expect(documentedWrites).toEqual(writes);

@@ -1,4 +1,5 @@
-import type { ClusterServices } from './cluster/cluster-services.js';
+import { alertMessages } from './alerts/alert-messages.js';
+import type { BotServices } from './cluster/command-kit.js';
 import { pledgeScheduleJob } from './cluster/pledge/pledge-schedule-job.js';
 import type { Config } from './config/schema.js';
 import type { ChannelPosters } from './core/channel-poster.js';
@@ -17,7 +18,7 @@ import type { ExecutionOwner, Store } from './store/store.js';
 
 export interface App {
   config: Config;
-  runtime: Runtime<ClusterServices>;
+  runtime: Runtime<BotServices>;
   store: Store;
   posters: ChannelPosters;
   /** The background jobs; they run only after `startBackgroundWork`. Tests tick them by hand on a fake clock. */
@@ -39,7 +40,7 @@ export interface AppOptions {
   /** Defaults to the SQLite file the config names. */
   store?: Store;
   /** Defaults to every file in commands/. */
-  commands?: readonly CommandDefinition<ClusterServices>[];
+  commands?: readonly CommandDefinition<BotServices>[];
   /** The chat platforms' connection health, for /health (`run` passes it; exec and demo have none). */
   health?: HealthView;
   /** This process as leases name it (tests play several processes in one). */
@@ -58,13 +59,24 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const store =
     options.store ?? new SqliteStore(config.store.path, { busyTimeoutMs: parseDuration(config.store.busyTimeout) });
   // The cluster's clients (lotus, SSH) are loaded by the first command or job that needs them, never by /help.
-  let cluster: ClusterServices | undefined;
-  const kernel = createKernel<ClusterServices>({
-    commands: options.commands ?? ((await loadCommands()) as CommandDefinition<ClusterServices>[]),
+  let cluster: BotServices | undefined;
+  const kernel = createKernel<BotServices>({
+    commands: options.commands ?? ((await loadCommands()) as CommandDefinition<BotServices>[]),
     store,
     cluster: async () => {
-      const { createClusterServices } = await import('./cluster/create-cluster-services.js');
-      cluster = createClusterServices(config, { log: options.log, clock });
+      const [{ createClusterServices }, { createAlertDesk }] = await Promise.all([
+        import('./cluster/create-cluster-services.js'),
+        import('./alerts/alert-desk-service.js'),
+      ]);
+      const services = createClusterServices(config, { log: options.log, clock });
+      const alerts = createAlertDesk({
+        store,
+        clock,
+        config: config.alerts,
+        services: () => services,
+        changed: () => kernel.changed(),
+      });
+      cluster = Object.assign(services, { alerts });
       return cluster;
     },
     rbac: config.rbac,
@@ -97,6 +109,19 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       log: options.log.child({ component: 'pledge-schedule' }),
     }),
   );
+  // Any long-lived process shows alerts in chat (wherever they were raised); only alerts.enabled runs the checks.
+  kernel.addSubject(alertMessages({ store, posters: kernel.posters, clock, routes: config.alerts.routes }));
+  if (config.alerts.enabled) {
+    const { alertEngineJob } = await import('./alerts/alert-engine.js');
+    kernel.addJob(
+      alertEngineJob({
+        store,
+        services: () => kernel.runtime.services(),
+        config: config.alerts,
+        changed: () => kernel.changed(),
+      }),
+    );
+  }
   return {
     config,
     runtime: kernel.runtime,

@@ -14,6 +14,8 @@ export interface ReconcilePolicy {
 export interface CheckResult {
   check: string;
   findings: Finding[];
+  /** Subjects the check could not see ('' = all): their alerts are kept as they are. */
+  blind?: readonly string[];
 }
 
 /** The checks silenced as a whole now (`/alerts silence CHECK`). */
@@ -51,6 +53,9 @@ export function reconcile(
   const silenced = (alert: Pick<AlertRecord, 'check' | 'silencedUntil'>): boolean =>
     silencedChecks.has(alert.check) || (alert.silencedUntil !== null && alert.silencedUntil > now);
   const ran = new Set(results.map((r) => r.check));
+  const blindTo = new Map(results.map((r) => [r.check, r.blind ?? []]));
+  const unseen = (alert: AlertRecord): boolean =>
+    (blindTo.get(alert.check) ?? []).some((p) => p === '' || alert.subject === p || alert.subject.startsWith(`${p}/`));
   const found = new Set<string>();
   const raised: Array<{ finding: Finding; ref: string }> = [];
   const stillFiring = new Set<string>();
@@ -79,7 +84,8 @@ export function reconcile(
   }
   for (const alert of firing.values()) {
     if (alert.check === STORM_CHECK) continue;
-    if (ran.has(alert.check) && !found.has(alert.key)) changes.push({ kind: 'resolve', id: alert.id });
+    if (ran.has(alert.check) && !found.has(alert.key) && !unseen(alert))
+      changes.push({ kind: 'resolve', id: alert.id });
     else stillFiring.add(alert.id);
   }
 

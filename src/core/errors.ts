@@ -178,6 +178,12 @@ const catalogue = {
   // Cluster / domain
   MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', kind: 'failed' },
   ROLE_REFUSED: { message: '{detail}', kind: 'failed' },
+  ALERT_UNKNOWN: {
+    message: 'No alert {id}.',
+    hint: 'Type /alerts to list the firing ones (ids look like A17), or give a check name: {checks}.',
+    kind: 'refused',
+  },
+  ALERT_RESOLVED: { message: 'Alert {id} is already resolved: there is nothing to {what}.', kind: 'refused' },
 
   // Chat platforms (the codes of one platform are in its adapter: slack-error.ts, discord-error.ts)
   PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', kind: 'failed' },

@@ -36,6 +36,11 @@ export interface Kernel<S> {
   /** Adds how the messages about a feature's subjects follow the store (alerts); before `startBackgroundWork`. */
   addSubject(handler: SubjectHandler): void;
   /**
+   * Says that something chat should show changed in the store (a feature's own write, such as an alert acked): in the
+   * long-lived process the chat is brought in step at once; elsewhere the long-lived process sees it within seconds.
+   */
+  changed(): void;
+  /**
    * Starts the jobs: only the long-lived process calls it (never `exec`), once its adapters are registered, so that
    * what the jobs post reaches them. From then on a change made in this process reaches the chat at once; a change
    * made by another process within the chat-updates job's interval. Tests pass `timer: false` and tick the jobs
@@ -94,6 +99,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     jobs,
     addJob: (job) => jobs.register(job),
     addSubject: (handler) => handlers.push(handler),
+    changed,
     startBackgroundWork({ timer = true } = {}) {
       background = true;
       if (timer) jobs.start();

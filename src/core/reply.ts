@@ -81,6 +81,16 @@ export interface Reply {
    * its thread when the subject changes, from any process.
    */
   subject?: string;
+  /**
+   * Who this message pages, as principals: slack:U0123, slack-group:S0123, discord:123, discord-role:456. Each adapter
+   * mentions those of its own platform (so they are notified) and ignores the rest. Nothing else in a reply pings.
+   */
+  mentions?: string[];
+}
+
+/** The ids after `kind:` among a reply's mentions, e.g. mentionsOf(reply, 'slack-group') → ['S0123']. */
+export function mentionsOf(reply: Pick<Reply, 'mentions'>, kind: string): string[] {
+  return (reply.mentions ?? []).filter((m) => m.startsWith(`${kind}:`)).map((m) => m.slice(kind.length + 1));
 }
 
 /** Small builders so command files read as content, not as object literals. */

@@ -55,6 +55,7 @@ const readOnlyMethods = new Set([
   'listJobs',
   'activeAlerts',
   'getAlert',
+  'alertGroupMembers',
   'listAlerts',
   'activeSilences',
   'checkIntegrity',
@@ -787,6 +788,13 @@ export class SqliteStore implements Store {
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
     return this.alertRow(id);
+  }
+
+  async alertGroupMembers(groupId: string, limit: number): Promise<AlertRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM alerts WHERE group_id = ? ORDER BY status = 'firing' DESC, seq LIMIT ?`)
+      .all(groupId.toUpperCase(), limit) as Row[];
+    return rows.map(toAlert);
   }
 
   async listAlerts(filter: { status?: AlertStatus; limit: number }): Promise<AlertRecord[]> {

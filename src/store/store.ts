@@ -360,6 +360,8 @@ export interface Store {
    */
   applyAlertChanges(changes: readonly AlertChange[], now: number): Promise<AlertRecord[]>;
   getAlert(id: string): Promise<AlertRecord | undefined>;
+  /** The alerts shown under one (a storm's summary, an outage), firing first. */
+  alertGroupMembers(groupId: string, limit: number): Promise<AlertRecord[]>;
   listAlerts(filter: { status?: AlertStatus; limit: number }): Promise<AlertRecord[]>;
   /** Acked by a person: no more re-notifying until the condition changes. Audited, with an event. */
   ackAlert(id: string, by: string, now: number): Promise<AlertRecord | undefined>;

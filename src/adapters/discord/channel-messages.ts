@@ -13,7 +13,7 @@ const created = z.looseObject({ id: z.string() });
 /**
  * Channel messages over the bot's REST API, where no interaction token is involved: alerts and approval outcomes
  * posted by the core, and answers whose 15-minute interaction token has run out. Rendered content never pings
- * anyone; only the asker may be mentioned, by id.
+ * anyone; only the people and roles named (the asker, an alert's on-call role) are mentioned, by id.
  */
 export class ChannelMessages {
   constructor(private readonly rest: REST) {}
@@ -22,15 +22,19 @@ export class ChannelMessages {
   async post(
     channelId: string,
     message: DiscordMessage,
-    mention?: { userId: string },
+    mention: { users?: readonly string[]; roles?: readonly string[] } = {},
     replyTo?: string,
   ): Promise<{ id: string }> {
+    const users = [...(mention.users ?? [])];
+    const roles = [...(mention.roles ?? [])];
+    const content = [...users.map((u) => `<@${u}>`), ...roles.map((r) => `<@&${r}>`)].join(' ');
     const body = {
-      ...(mention ? { content: `<@${mention.userId}>` } : {}),
+      ...(content ? { content } : {}),
       ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
       embeds: message.embeds,
       components: message.components,
-      allowed_mentions: { parse: [], ...(mention ? { users: [mention.userId] } : {}) },
+      // Only the ids named here may ping; whatever the rendered text holds never does.
+      allowed_mentions: { parse: [], users, roles },
     };
     return created.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
   }

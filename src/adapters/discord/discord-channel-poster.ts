@@ -1,6 +1,6 @@
 import type { ChannelPoster, MessageRef } from '../../core/channel-poster.js';
 import type { ChannelRef } from '../../core/command.js';
-import type { Reply } from '../../core/reply.js';
+import { mentionsOf, type Reply } from '../../core/reply.js';
 import type { ChannelMessages } from './channel-messages.js';
 import { discordError } from './discord-error.js';
 import { type DiscordMessage, renderEmbeds } from './render.js';
@@ -24,7 +24,8 @@ export class DiscordChannelPoster implements ChannelPoster {
       throw new RangeError(`not a Discord channel: ${channel.platform}:${channel.id}`);
     const ids: string[] = [];
     try {
-      for (const message of renderEmbeds(reply)) ids.push((await this.messages.post(channel.id, message)).id);
+      for (const [i, message] of renderEmbeds(reply).entries())
+        ids.push((await this.messages.post(channel.id, message, i === 0 ? pages(reply) : undefined)).id);
     } catch (error) {
       // Says which platform and hop failed; an unreachable Discord is then kept in the outbox, a refusal is not.
       throw discordError(error, { api: this.api, action: `posting to channel ${channel.id}` });
@@ -53,12 +54,17 @@ export class DiscordChannelPoster implements ChannelPoster {
 
   async replyInThread(ref: MessageRef, reply: Reply): Promise<void> {
     try {
-      for (const message of renderEmbeds(reply))
-        await this.messages.post(ref.channelId, message, undefined, ref.messageIds[0]);
+      for (const [i, message] of renderEmbeds(reply).entries())
+        await this.messages.post(ref.channelId, message, i === 0 ? pages(reply) : undefined, ref.messageIds[0]);
     } catch (error) {
       throw discordError(error, { api: this.api, action: `answering under message ${ref.messageIds[0] ?? '?'}` });
     }
   }
+}
+
+/** The Discord users and roles the reply pages (an edit never pings: Discord notifies on new messages only). */
+function pages(reply: Reply): { users: string[]; roles: string[] } {
+  return { users: mentionsOf(reply, 'discord'), roles: mentionsOf(reply, 'discord-role') };
 }
 
 function continued(title: string): DiscordMessage {

@@ -203,7 +203,7 @@ export class InteractionResponder {
       const posted = await this.options.channelMessages.post(
         channelId,
         message,
-        mentionAsker && i === 0 ? { userId: this.interaction.user.id } : undefined,
+        mentionAsker && i === 0 ? { users: [this.interaction.user.id] } : undefined,
       );
       ids.push(idOf(posted));
     }

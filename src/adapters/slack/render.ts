@@ -1,5 +1,13 @@
 import type { types } from '@slack/bolt';
-import type { Action, Block, CheckLine, Reply, Severity, TableColumn } from '../../core/reply.js';
+import {
+  type Action,
+  type Block,
+  type CheckLine,
+  mentionsOf,
+  type Reply,
+  type Severity,
+  type TableColumn,
+} from '../../core/reply.js';
 
 export type SlackBlock = types.KnownBlock;
 
@@ -46,7 +54,8 @@ const continuationReserve = { chars: 400, blocks: 1 };
  * approval buttons. A reply too long for one message becomes several; nothing is cut.
  */
 export function renderReply(reply: Reply): SlackMessage[] {
-  const head = titleBlocks(reply.title, reply.severity);
+  const page = pageLine(reply);
+  const head = [...titleBlocks(reply.title, reply.severity), ...(page ? [section(page)] : [])];
   const body = reply.blocks.flatMap(renderBlock);
   const tail: SlackBlock[] = [
     ...(reply.correlationId ? [contextBlock(`ref \`${escapeMrkdwn(reply.correlationId)}\``)] : []),
@@ -54,7 +63,7 @@ export function renderReply(reply: Reply): SlackMessage[] {
   ];
   const pages = pack([...head, ...body], tail);
   // The fallback text is mrkdwn too (it makes the notification), so it is escaped like the blocks.
-  const fallback = `${reply.severity ? `${severityEmoji[reply.severity]} ` : ''}${escapeMrkdwn(reply.title)}`;
+  const fallback = `${page ? `${page} ` : ''}${reply.severity ? `${severityEmoji[reply.severity]} ` : ''}${escapeMrkdwn(reply.title)}`;
   if (pages.length === 1) return [{ text: fallback, blocks: pages[0] ?? [] }];
   return pages.map((blocks, i) => {
     const part = `part ${i + 1} of ${pages.length}`;
@@ -75,6 +84,12 @@ export function renderProgress(what: string, text: string): SlackMessage {
 /** `&`, `<` and `>` are Slack's control characters: escaped, no reply can ping @channel or forge a link. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The people and user groups a reply pages, as Slack mentions (`<@U…>`, `<!subteam^S…>`), or '' for none. */
+function pageLine(reply: Reply): string {
+  const ids = (kind: string) => mentionsOf(reply, kind).filter((id) => /^[A-Z0-9]+$/.test(id));
+  return [...ids('slack').map((u) => `<@${u}>`), ...ids('slack-group').map((g) => `<!subteam^${g}>`)].join(' ');
 }
 
 /** Slack principals in prose become mentions (`slack:U0123` → @name); never in code, where they would show raw. */

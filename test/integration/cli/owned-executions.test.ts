@@ -105,7 +105,9 @@ describe('executions across real processes', () => {
     const first = startRun('bob');
     await eventually(async () => first.output().includes('Type /help'));
     first.process.stdin.write(`/approvals approve ${id}\n`);
-    await eventually(async () => pledged() >= 2);
+    // Sectors are pledged one after another, each journalled before the next is asked for: a third request means
+    // two are in the journal (the second request alone may still be on its way back when the process dies).
+    await eventually(async () => pledged() >= 3);
     first.process.kill('SIGKILL');
     await new Promise((resolve) => first.process.once('exit', resolve));
 

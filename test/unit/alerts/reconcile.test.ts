@@ -180,3 +180,43 @@ describe('alert reconciliation over passes', () => {
     expect((await e.store.getAlert(summary?.id ?? ''))?.status).toBe('resolved');
   });
 });
+
+describe('what a check could not see', () => {
+  it('keeps the alerts under a subject the check was blind to, and resolves the others', () => {
+    const existing = [
+      { ...alertRow('A1', 'windowpost', 'f01000/deadline 12'), severity: 'critical' as const },
+      alertRow('A2', 'windowpost', 'f01000/faults'),
+      alertRow('A3', 'windowpost', 'f02000/faults'),
+    ];
+    const changes = reconcile(existing, [{ check: 'windowpost', findings: [], blind: ['f01000'] }], T0, policy);
+    expect(changes).toEqual([{ kind: 'resolve', id: 'A3' }]);
+    expect(reconcile(existing, [{ check: 'windowpost', findings: [], blind: [''] }], T0, policy)).toEqual([]);
+  });
+});
+
+function alertRow(id: string, check: string, subject: string): import('../../../src/store/store.js').AlertRecord {
+  return {
+    id,
+    key: `${check}:${subject}`,
+    check,
+    subject,
+    severity: 'warning',
+    status: 'firing',
+    summary: subject,
+    detail: '',
+    actor: null,
+    cause: null,
+    firstSeen: T0 - minute,
+    lastSeen: T0 - minute,
+    lastChange: T0 - minute,
+    resolvedAt: null,
+    ackedBy: null,
+    ackedAt: null,
+    silencedUntil: null,
+    silencedBy: null,
+    silenceReason: null,
+    notifiedAt: T0 - minute,
+    flaps: 0,
+    groupId: null,
+  };
+}

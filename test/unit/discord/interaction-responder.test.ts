@@ -62,7 +62,9 @@ function setup() {
     label: '/slow',
     channelMessages: {
       async post(channelId, message, mention) {
-        posted.push(`${channelId} ${mention ? `<@${mention.userId}> ` : ''}${message.embeds[0]?.title ?? ''}`);
+        posted.push(
+          `${channelId} ${mention?.users?.length ? `<@${mention.users.join(' ')}> ` : ''}${message.embeds[0]?.title ?? ''}`,
+        );
         return { id: '1' };
       },
       async edit() {},

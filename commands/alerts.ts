@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
+import { parseDuration } from '../src/core/duration.js';
 
 // The implementation is loaded when a subcommand runs: until then this file is only its declaration.
 
@@ -54,10 +55,12 @@ export default defineGroup({
       args: z.strictObject({
         target,
         for: z
-          .number()
-          .int()
-          .min(60_000, { error: 'silence for at least 1m' })
-          .max(7 * DAY, { error: 'silence for at most 7d; a longer one is a check to turn off in the config' })
+          .string()
+          .regex(/^\d+(m|h|d)$/, { error: 'for must be minutes, hours or days, e.g. for=30m, for=2h or for=1d' })
+          .transform(parseDuration)
+          .refine((ms) => ms >= 60_000 && ms <= 7 * DAY, {
+            error: 'for must be from 1m to 7d; for longer, turn the check off in the configuration',
+          })
           .default(2 * 3_600_000),
         reason: z.string().max(500).optional(),
       }),

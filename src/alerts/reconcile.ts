@@ -110,21 +110,38 @@ export function reconcile(
   const alone = raised.filter((r) => !explained.has(r.ref) && !silencedChecks.has(r.finding.check));
   const storm = alone.length >= policy.stormThreshold;
   if (storm) changes.push(stormSummary(alone, now));
-  for (const { finding, ref } of raised) {
-    const groupId = explained.get(ref) ?? (storm && alone.some((r) => r.ref === ref) ? 'storm' : null);
-    changes.push({
-      kind: 'raise',
-      ref,
-      groupId,
-      notify: groupId === null && !silencedChecks.has(finding.check),
-      finding: {
-        ...fields(finding),
-        check: finding.check,
-        subject: finding.subject,
-        actor: finding.actor ?? null,
-        cause: finding.cause ?? null,
-      },
+  // Raised before what is shown under them, so that the store can point each member at its new parent.
+  const pending = [...raised];
+  const emitted = new Set<string>();
+  while (pending.length > 0) {
+    const ready = pending.filter(({ ref }) => {
+      const parent = explained.get(ref);
+      return (
+        parent === undefined ||
+        !parent.startsWith('new:') ||
+        emitted.has(parent) ||
+        !pending.some((p) => p.ref === parent)
+      );
     });
+    const batch = ready.length > 0 ? ready : pending.slice(0, 1);
+    for (const { finding, ref } of batch) {
+      pending.splice(pending.indexOf(batch.find((b) => b.ref === ref) as (typeof pending)[number]), 1);
+      emitted.add(ref);
+      const groupId = explained.get(ref) ?? (storm && alone.some((r) => r.ref === ref) ? 'storm' : null);
+      changes.push({
+        kind: 'raise',
+        ref,
+        groupId,
+        notify: groupId === null && !silencedChecks.has(finding.check),
+        finding: {
+          ...fields(finding),
+          check: finding.check,
+          subject: finding.subject,
+          actor: finding.actor ?? null,
+          cause: finding.cause ?? null,
+        },
+      });
+    }
   }
   return changes;
 }

@@ -84,6 +84,11 @@ export class FakeDiscordRest {
   }
 
   /** The message an interaction's @original is now, as Discord would send it inside a later button click. */
+  /** A message as the fake holds it now (posted to a channel by the bot, then edited). */
+  messageById(id: string): Record<string, unknown> | undefined {
+    return this.messages.get(id);
+  }
+
   originalMessage(token: string): Record<string, unknown> {
     const id = this.originalOfToken.get(token);
     const message = id === undefined ? undefined : this.messages.get(id);

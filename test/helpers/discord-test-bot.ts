@@ -43,6 +43,8 @@ export interface DiscordTestBotOptions {
    * names only the test proxy resolves, so that the fakes can be reached through it and no other way.
    */
   hostNames?: { rest: string; gateway: string };
+  /** A runtime made elsewhere (the whole app on the simulator) instead of the harness's. */
+  use?: Harness;
 }
 
 export async function startDiscordTestBot(
@@ -50,7 +52,7 @@ export async function startDiscordTestBot(
   options: DiscordTestBotOptions = {},
 ): Promise<DiscordTestBot> {
   const slow = { current: newGate() };
-  const h = await createHarness({ ...harness, extraCommands: [slowCommand(slow), reportCommand()] });
+  const h = options.use ?? (await createHarness({ ...harness, extraCommands: [slowCommand(slow), reportCommand()] }));
   const rest = await FakeDiscordRest.start({ applicationId: discordIds.application, token: discordToken });
   const gateway = await FakeDiscordGateway.start({
     applicationId: discordIds.application,

@@ -11,7 +11,7 @@ import { packageRoot } from '../../src/core/package-root.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
 import { type SimulatedCluster, startSimulator } from '../../src/simulator/start-simulator.js';
-import { captureLog } from './runtime-harness.js';
+import { captureLog, type Harness } from './runtime-harness.js';
 
 /** 2026-11-30 12:00 UTC: epoch 6591120, deadline 23 open (the default scenario leaves 23 empty). */
 export const NOON = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -82,6 +82,40 @@ export async function startSimApp(
     async close() {
       await app.close();
       await sim.close();
+    },
+  };
+}
+
+/**
+ * The sim app in the shape the Slack and Discord test beds drive: its runtime, posters, store and jobs, so that the
+ * real adapters run over the whole bot (config, lotus, alerts) and not the harness's test commands. Closing it closes
+ * the app and the simulator.
+ */
+export function harnessOf(s: SimApp): Harness {
+  const none = () => {
+    throw new Error('not available on the sim app');
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    runtime: s.app.runtime as unknown as Harness['runtime'],
+    store: s.app.store as Harness['store'],
+    clock: s.clock,
+    state: { executions: 0 },
+    posted: [],
+    updates: [],
+    threads: [],
+    jobs: s.app.jobs,
+    settled: () => s.app.settled(),
+    posters: s.app.posters,
+    rbac: s.config.rbac,
+    logLines: s.logLines,
+    dbPath: s.config.store.path,
+    run: none,
+    reopen: none,
+    // Both test beds may close it: the app and the simulator close once.
+    close: () => {
+      closing ??= s.close();
+      return closing;
     },
   };
 }

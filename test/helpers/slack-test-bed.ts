@@ -15,6 +15,8 @@ import { buttonClick, formSubmission, slashCommand } from './slack-payload-build
 export interface SlackTestBedOptions {
   mode?: 'socket' | 'http';
   harness?: Parameters<typeof createHarness>[0];
+  /** A runtime made elsewhere (the whole app on the simulator) instead of the harness's. */
+  use?: Harness;
   userGroups?: FakeSlackWebApi['userGroups'];
   singleCommand?: string;
   adapter?: Partial<Omit<SlackAdapterOptions, 'runtime' | 'config' | 'rbac' | 'log'>>;
@@ -57,7 +59,7 @@ export async function startSlackTestBed(options: SlackTestBedOptions = {}): Prom
   if (options.hostNames) responses.host = options.hostNames.responses;
   api.userGroups = options.userGroups ?? [];
   options.beforeStart?.(api);
-  const h = await createHarness(options.harness);
+  const h = options.use ?? (await createHarness(options.harness));
   const { log, lines } = captureLog();
   let adapter: SlackAdapter;
   try {

@@ -15,19 +15,33 @@ export const lotusAlertsCheck: AlertCheck = {
     const report = new Report(lotusAlertsCheck, ctx.now);
     const { daemons, miners } = ctx.services.topology;
     await Promise.all([
-      ...daemons.map((d) => checkNode(report, d.name, () => ctx.services.daemon(d.name).logAlerts(ctx.call))),
-      ...miners.map((m) => checkNode(report, m.name, () => ctx.services.miner(m.name).logAlerts(ctx.call), m.actor)),
+      ...daemons.map((d) =>
+        checkNode(report, d.name, () => ctx.services.daemon(d.name).logAlerts(ctx.call), `daemons:${d.name}`),
+      ),
+      ...miners.map((m) =>
+        checkNode(report, m.name, () => ctx.services.miner(m.name).logAlerts(ctx.call), `miners:${m.name}`, m.actor),
+      ),
     ]);
     return report.outcome();
   },
 };
 
-async function checkNode(report: Report, node: string, read: () => Promise<Alert[]>, actor?: string): Promise<void> {
+/** `cause`: the alert the node being down raises, which explains this read failing. */
+async function checkNode(
+  report: Report,
+  node: string,
+  read: () => Promise<Alert[]>,
+  cause: string,
+  actor?: string,
+): Promise<void> {
   let alerts: Alert[];
   try {
     alerts = await read();
   } catch (error) {
-    report.cannotCheck('lotus alerts', node, `${node}'s lotus alerts`, error, actor === undefined ? {} : { actor });
+    report.cannotCheck('lotus alerts', node, `${node}'s lotus alerts`, error, {
+      cause,
+      ...(actor === undefined ? {} : { actor }),
+    });
     return;
   }
   const active = alerts.filter((a) => a.Active);

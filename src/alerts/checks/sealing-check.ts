@@ -41,7 +41,7 @@ async function checkMiner(ctx: CheckContext, report: Report, miner: string, acto
     ctx.call,
   );
   if (!listed.ok) {
-    report.cannotCheck('Sealing', miner, `${miner}'s sectors`, listed.error, { actor });
+    report.cannotCheck('Sealing', miner, `${miner}'s sectors`, listed.error, { actor, cause: `miners:${miner}` });
     return;
   }
   const numbers = [...listed.value].sort((a, b) => a - b).slice(0, MAX_SECTORS_READ);
@@ -125,7 +125,11 @@ async function checkMiner(ctx: CheckContext, report: Report, miner: string, acto
           detail: 'Pledge sectors (/pledge), or check why the pledge schedule stopped.',
         });
     }
-  } else report.cannotCheck('Sealing', `${miner}/jobs`, `${miner}'s sealing jobs`, jobs.error, { actor });
+  } else
+    report.cannotCheck('Sealing', `${miner}/jobs`, `${miner}'s sealing jobs`, jobs.error, {
+      actor,
+      cause: `miners:${miner}`,
+    });
 }
 
 function list(numbers: number[]): string {

@@ -47,7 +47,7 @@ async function checkMiner(
   try {
     stats = await ctx.services.miner(miner).workerStats(ctx.call);
   } catch (error) {
-    report.cannotCheck('Workers', miner, `${miner}'s workers`, error, { actor });
+    report.cannotCheck('Workers', miner, `${miner}'s workers`, error, { actor, cause: `miners:${miner}` });
     return before;
   }
   const now = ctx.now;

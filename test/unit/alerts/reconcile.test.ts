@@ -143,6 +143,17 @@ describe('alert reconciliation over passes', () => {
       { kind: 'raise', groupId: 'new:daemons:daemon-internal', notify: false },
     ]);
     expect((await e.store.getAlert('A2'))?.groupId).toBe('A1');
+    // Whatever order the checks report in, the explaining alert is raised first, so its members can point at it.
+    const reversed = reconcile(
+      [],
+      [
+        { check: 'miners', findings: [miner] },
+        { check: 'daemons', findings: [down] },
+      ],
+      T0,
+      policy,
+    );
+    expect(reversed.map((c) => (c.kind === 'raise' ? c.finding.check : c.kind))).toEqual(['daemons', 'miners']);
     const after = await e.pass(T0 + minute, [
       { check: 'daemons', findings: [] },
       { check: 'miners', findings: [miner] },

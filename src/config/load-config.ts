@@ -39,6 +39,12 @@ const secretKeys = new Set(['botToken', 'appToken', 'signingSecret', 'token', 'p
  * refused before it is parsed. Values taken from the environment are held to it too.
  */
 export const maxConfigBytes = 1024 * 1024;
+/**
+ * Lines and YAML entries (see yamlEntryEstimate) a configuration may hold. yaml spends about 10 µs and 1 KB on each:
+ * a file inside maxConfigBytes made only of them (half a million list items) would take 7 s and 600 MB to refuse.
+ * A real configuration has a few hundred; 40,000 misspelt keys still get their problems listed.
+ */
+export const maxYamlEntries = 100_000;
 /** Problems listed at most; the rest are counted. A file with thousands of mistakes is not read line by line. */
 export const maxProblemsShown = 50;
 
@@ -158,6 +164,14 @@ export function checkConfigText(text: string, env: NodeJS.ProcessEnv): ConfigChe
   if (Buffer.byteLength(text) > maxConfigBytes)
     return limited([
       { path: '(file)', message: `larger than ${maxConfigBytes / 1024} KiB; a configuration is a few KB` },
+    ]);
+  const entries = yamlEntryEstimate(text, maxYamlEntries);
+  if (entries > maxYamlEntries)
+    return limited([
+      {
+        path: '(file)',
+        message: `more than ${maxYamlEntries.toLocaleString('en-US')} lines or entries; a configuration has a few hundred`,
+      },
     ]);
   const lineCounter = new LineCounter();
   // yaml's own unique-key check is quadratic (6 s for 40,000 keys); duplicateKeys below does it in one pass.
@@ -430,4 +444,21 @@ function apiTokens(value: string): string[] {
     const i = part.indexOf(':');
     return i > 0 ? [part.slice(0, i)] : [];
   });
+}
+
+/**
+ * An upper bound, found in one pass without parsing, on the nodes yaml would build from `text`: line breaks, commas,
+ * opening brackets, and the indicators `- `, `: ` and `? `. Every node needs one of these. Stops counting past `stopAfter`.
+ */
+export function yamlEntryEstimate(text: string, stopAfter: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= stopAfter; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x2c || c === 0x5b || c === 0x7b) count++;
+    else if (c === 0x2d || c === 0x3a || c === 0x3f) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 0x20 || next === 0x09) count++;
+    }
+  }
+  return count;
 }

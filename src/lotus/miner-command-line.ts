@@ -23,6 +23,8 @@ const booleanFlags: Record<string, 'windowPost' | 'winningPost'> = {
   wnpost: 'winningPost',
 };
 
+const wrappers = /(^|\/)(sh|bash|dash|env|nohup)$/;
+
 /**
  * The `lotus-miner run` processes in `ps -eo pid=,args=` output: a word whose base name is lotus-miner followed by
  * `run` (directly, or through a wrapper such as `/bin/sh /opt/lotus-miner run …`).
@@ -34,7 +36,8 @@ export function minerRunProcesses(psOutput: string): MinerRunFlags[] {
     if (!match) continue;
     const words = (match[2] as string).trim().split(/\s+/);
     const at = words.findIndex((w, i) => /(^|\/)lotus-miner$/.test(w) && words[i + 1] === 'run');
-    if (at < 0) continue;
+    // The program itself, or run by a shell or nohup; never an argument (grep lotus-miner run, tail … lotus-miner run).
+    if (at < 0 || (at > 0 && !(at === 1 && wrappers.test(words[0] as string)))) continue;
     found.push(parseRunFlags(Number(match[1]), words.slice(at + 2), (match[2] as string).trim()));
   }
   return found;

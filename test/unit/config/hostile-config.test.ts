@@ -100,6 +100,13 @@ describe('a configuration file that is hostile or broken', () => {
     expect(more).toBe(39_950);
   });
 
+  it('given a file under 1 MiB made of half a million list items, then it is refused before yaml builds them', () => {
+    const { problems } = checkConfigText(`cluster: [${Array(500_000).fill('1').join(',')}]\n`, {});
+    expect(problems).toEqual([
+      { path: '(file)', message: 'more than 100,000 lines or entries; a configuration has a few hundred' },
+    ]);
+  });
+
   it('given a huge value, then the message quotes only its start', () => {
     const { problems } = checkConfigText(minimal(`log:\n  level: ${'v'.repeat(100_000)}\n`), {});
     expect(problems[0]?.message.length).toBeLessThan(300);

@@ -37,8 +37,60 @@ You are terminal:alice (operator). Try:
   /pledge 2                  a pledge plan with pre-checks; it needs another operator's approval
   as bob                     switch user (demo only), then /approvals approve ID
   /pledge status             where the bot's sectors are now
+  /status                    every health check now, one verdict first
+  break funds                a fault in the simulated cluster (also: daemon, wallet, worker, counter);
+                             its alert arrives here within the check's interval, with Ack and Silence
+  fix                        ends the faults: the alert is resolved
+  /alerts                    what fires, who acked it
   /audit                     who did what
 exit to leave.`;
+
+/** The demo's `break` words: a fault each, switched on in the simulator. `fix` switches them all off. */
+function faultWords(sim: SimulatedCluster): Record<string, (args: string[]) => Promise<string>> {
+  const c = sim.controls;
+  const faults: Record<string, { what: string; on(): Promise<void> | void; off(): Promise<void> | void }> = {
+    funds: {
+      what: 'the worker wallet f01002 is empty',
+      on: () => c.setBalances({ wallets: { f01002: '0' } }),
+      off: () => c.setBalances({ wallets: { f01002: sim.scenario.balances.wallets.f01002 ?? '0' } }),
+    },
+    daemon: {
+      what: 'daemon-internal is 10 epochs (5 minutes) behind',
+      on: () => c.setDaemonLag('daemon-internal', 10),
+      off: () => c.setDaemonLag('daemon-internal', 0),
+    },
+    wallet: {
+      what: 'daemon-public holds a wallet key',
+      on: () =>
+        c.setWalletKeys('daemon-public', [
+          'f3q7ynwxwr7qfmqmb5bn5fjojlkdxrnagqeffw5ypq3n6b5qw3vlhbwcqxqk2ajm3vwnfzuhdlz6acjvzfokxa',
+        ]),
+      off: () => c.setWalletKeys('daemon-public', []),
+    },
+    worker: {
+      what: 'the C2 worker c2-01-gpu0 sees no GPU',
+      on: () => void c.setWorker('seal-miner', 'c2-01-gpu0', { gpus: [] }),
+      off: () => void c.setWorker('seal-miner', 'c2-01-gpu0', { gpus: ['NVIDIA GeForce RTX 3090'] }),
+    },
+    counter: { what: 'the sector counter is down', on: () => c.stopSectorCounter(), off: () => c.startSectorCounter() },
+  };
+  const broken = new Set<string>();
+  return {
+    async break([name = '']) {
+      const fault = faults[name];
+      if (!fault) return `break what? ${Object.keys(faults).join(', ')}`;
+      await fault.on();
+      broken.add(name);
+      return `Simulator: ${fault.what}. The alert arrives within its check's interval (10–30 s here).`;
+    },
+    async fix() {
+      for (const name of broken) await faults[name]?.off();
+      const fixed = [...broken];
+      broken.clear();
+      return fixed.length > 0 ? `Simulator: fixed ${fixed.join(', ')}.` : 'Nothing is broken.';
+    },
+  };
+}
 
 /** `lotus-chatops demo`: the simulator, then the terminal adapter on config/demo.yaml. No tokens, no network. */
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -56,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       output: options.output,
       banner: banner(config.cluster.name),
       allowSwitchUser: true,
+      localWords: faultWords(sim),
     });
     app.posters.register(terminal);
     app.startBackgroundWork();

@@ -17,6 +17,11 @@ export interface TerminalAdapterOptions {
   banner?: string;
   /** `as NAME` switches the acting user: for the demo, where one person plays requester and approver. */
   allowSwitchUser?: boolean;
+  /**
+   * Words that are not chat commands, handled by whoever started the terminal (the demo's `break` and `fix`, which
+   * turn the simulator's faults on and off): the first word picks one; its answer is printed.
+   */
+  localWords?: Record<string, (args: string[]) => Promise<string>>;
 }
 
 const channel: ChannelRef = { platform: 'terminal', id: 'console', name: 'console' };
@@ -92,6 +97,12 @@ export class TerminalAdapter implements ChannelPoster {
       this.principal = terminalPrincipal(switchTo[1]);
       this.rl?.setPrompt(`${this.principal.id}> `);
       this.options.output.write(`You are now ${this.principal.id}.\n`);
+      return;
+    }
+    const [word = '', ...args] = trimmed.split(/\s+/);
+    const local = this.options.localWords?.[word];
+    if (local) {
+      this.options.output.write(`${await local(args)}\n`);
       return;
     }
     const parsed = splitCommandLine(trimmed);

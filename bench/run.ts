@@ -2,7 +2,7 @@
  * `npm run bench`: the project's speed and cost, each against a baseline measured in the same run (issue 12).
  *
  *   npm run bench                          every figure (a few minutes on 2 cores)
- *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, poll, memory, exec
+ *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, alerts, memory, exec
  *   npm run bench -- --runs=3              fewer (or more) runs per figure than its default
  *
  * Prints a table (figure, ours, baseline, ratio, notes) and writes bench/results.json. With --only, the figures
@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { pollFigure } from './figures/cluster-poll.js';
+import { alertsFigure } from './figures/alerts.js';
 import { deadlinesFigure } from './figures/deadlines.js';
 import { execFigure } from './figures/exec-help.js';
 import { memoryFigure } from './figures/memory.js';
@@ -22,7 +22,7 @@ import { sshFigure } from './figures/ssh-fanout.js';
 import { type FigureId, type FigureResult, figureIds, type Machine, machine, renderTable } from './lib/report.js';
 import { projectRoot } from './support/processes.js';
 
-const usage = `Usage: npm run bench [-- --only=${figureIds.join(',')}] [--runs=N]`;
+const usage = `Usage: npm run bench [-- --only=${figureIds.join(',')}] [--runs=N] [--passes=N (alert engine passes for the heap figure, default 10000)]`;
 
 interface Stored extends FigureResult {
   machine: Machine;
@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string' },
       runs: { type: 'string' },
+      passes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,6 +53,11 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown figure(s): ${unknown.join(', ')}\n${usage}\n`);
     return 2;
   }
+  const passes = values.passes === undefined ? undefined : Number(values.passes);
+  if (passes !== undefined && (!Number.isInteger(passes) || passes < 100)) {
+    process.stderr.write(`--passes must be a whole number of at least 100\n${usage}\n`);
+    return 2;
+  }
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) {
     process.stderr.write(`--runs must be a positive whole number\n${usage}\n`);
@@ -62,7 +68,7 @@ async function main(): Promise<number> {
     deadlines: () => deadlinesFigure({ runs: runs ?? 9 }),
     ssh: () => sshFigure({ runs: runs ?? 3 }),
     slack: () => slackFigure({ runs: runs ?? 5 }),
-    poll: () => pollFigure({ runs: runs ?? 7 }),
+    alerts: () => alertsFigure({ runs: runs ?? 5, passes: passes ?? 10_000 }),
     memory: () => memoryFigure({ runs: Math.min(runs ?? 1, 3) }),
     exec: () => execFigure({ runs: runs ?? 21 }),
   };

@@ -22,6 +22,8 @@ export interface ClusterServicesDeps {
   env?: NodeJS.ProcessEnv;
   /** Per-call lotus timeout. */
   lotusTimeoutMs?: number;
+  /** How lotus is reached directly (the global fetch): the bench times the same reads made one at a time through it. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export function createClusterServices(config: Config, deps: ClusterServicesDeps): ClusterServices {
@@ -44,7 +46,8 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
   };
   const proxiedFetch: typeof globalThis.fetch = async (input, init) =>
     (await transport()).fetch(input as never, init as never) as unknown as Response;
-  const optionsFor = (viaProxy: boolean) => (viaProxy ? { ...rpcOptions, fetch: proxiedFetch } : rpcOptions);
+  const direct = deps.fetch ? { ...rpcOptions, fetch: deps.fetch } : rpcOptions;
+  const optionsFor = (viaProxy: boolean) => (viaProxy ? { ...rpcOptions, fetch: proxiedFetch } : direct);
 
   const findMiner = (nameOrActor: string): MinerConfig => {
     const byName = cluster.miners.find((m) => m.name === nameOrActor);

@@ -675,6 +675,8 @@ export class SqliteStore implements Store {
     const run = this.db.transaction(() => {
       const raised: AlertRecord[] = [];
       const refs = new Map<string, string>();
+      // Alerts whose list of members changed: one event each, after the changes (a storm of 200 is one update).
+      const groups = new Set<string>();
       const event = (id: string, kind: string, data: Record<string, unknown> = {}) =>
         this.insertEvent(now, kind, `alert:${id}`, data);
       const alertAudit = (id: string, event: string, outcome: string, detail: Record<string, unknown> = {}) =>
@@ -724,7 +726,7 @@ export class SqliteStore implements Store {
             });
             event(alert.id, 'alert.raised', { notify: change.notify, ...(groupId === null ? {} : { groupId }) });
             // The alert it is shown under lists it: its message changes too.
-            if (groupId !== null) event(groupId, 'alert.members');
+            if (groupId !== null) groups.add(groupId);
             break;
           }
           case 'change': {
@@ -755,7 +757,7 @@ export class SqliteStore implements Store {
             event(change.id, 'alert.resolved');
             {
               const groupId = this.alertRow(change.id)?.groupId;
-              if (groupId) event(groupId, 'alert.members');
+              if (groupId) groups.add(groupId);
             }
             break;
           case 'refire':
@@ -776,11 +778,12 @@ export class SqliteStore implements Store {
             const groupId = change.groupId === null ? null : (refs.get(change.groupId) ?? change.groupId);
             this.db.prepare('UPDATE alerts SET group_id = ? WHERE seq = ?').run(groupId, seqOf(change.id));
             event(change.id, 'alert.grouped', { groupId });
-            if (groupId !== null) event(groupId, 'alert.members');
+            if (groupId !== null) groups.add(groupId);
             break;
           }
         }
       }
+      for (const groupId of groups) event(groupId, 'alert.members');
       return raised;
     });
     return run.immediate();

@@ -102,8 +102,7 @@ async function checkCounter(ctx: CheckContext, report: Report, miner: MinerConfi
 async function readRoleFlags(ctx: CheckContext, report: Report, flags: Map<string, MinerRunFlags>): Promise<void> {
   const { miners } = ctx.services.topology;
   const fork = miners.filter((m) => m.forkCommands && m.host !== undefined);
-  for (const m of miners.filter((m) => !m.forkCommands))
-    report.note(postGroup(m), `${m.name} roles`, 'upstream lotus: its roles come from its config, not from flags');
+  await Promise.all(miners.filter((m) => !m.forkCommands).map((m) => upstreamPostWorkers(ctx, report, m)));
   for (const m of miners.filter((m) => m.forkCommands && m.host === undefined))
     report.note(postGroup(m), `${m.name} roles`, 'not read: no host configured for it');
   const hosts = [...new Set(fork.map((m) => m.host as string))];
@@ -148,6 +147,41 @@ async function readRoleFlags(ctx: CheckContext, report: Report, flags: Map<strin
       }
     }),
   );
+}
+
+const POST_TASKS = { 'window-post': 'post/v0/windowproof', 'winning-post': 'post/v0/winningproof' } as const;
+
+/**
+ * Upstream lotus has no role flags: a PoSt miner proves itself, or through PoSt workers when its config disables the
+ * built-in prover. The config is not readable over the API, so the connected PoSt workers are shown, not judged.
+ */
+async function upstreamPostWorkers(ctx: CheckContext, report: Report, miner: MinerConfig): Promise<void> {
+  const duties = (['window-post', 'winning-post'] as const).filter((r) => miner.roles.includes(r));
+  if (duties.length === 0) {
+    report.note(
+      postGroup(miner),
+      `${miner.name} roles`,
+      'upstream lotus: its roles come from its config, not from flags',
+    );
+    return;
+  }
+  let stats: Awaited<ReturnType<ReturnType<CheckContext['services']['miner']>['workerStats']>>;
+  try {
+    stats = await ctx.services.miner(miner.name).workerStats(ctx.call);
+  } catch {
+    report.note(postGroup(miner), `${miner.name} PoSt workers`, 'not read (WorkerStats needs an admin token)');
+    return;
+  }
+  for (const duty of duties) {
+    const workers = Object.values(stats).filter((w) => w.Tasks.includes(POST_TASKS[duty]));
+    report.note(
+      postGroup(miner),
+      `${miner.name} ${duty} workers`,
+      workers.length > 0
+        ? `${workers.length} connected: ${workers.map((w) => w.Info.Hostname).join(', ')}`
+        : `none connected: the miner proves itself, unless its config disables the built-in ${duty === 'window-post' ? 'WindowPoSt' : 'WinningPoSt'} (then nothing does)`,
+    );
+  }
 }
 
 /** The miner's own process: the one whose --miner-api port is the configured API's, or the only one there. */

@@ -121,4 +121,16 @@ describe('/status', () => {
     );
     expect(linesOf(reply)[0]).toMatch(/^fail Daemons/);
   });
+
+  it('given an upstream lotus window-post miner, then the PoSt workers it has are shown instead of role flags', async () => {
+    s = await startSimApp({
+      scenario: 'small',
+      configure: (config) => Object.assign(config.cluster.miners[1] as object, { forkCommands: false }),
+    });
+    const lines = linesOf(await s.run('victor', '/status'));
+    expect(lines).toContain(
+      'info WindowPoSt | window-post-miner window-post workers: none connected: the miner proves itself, unless its config disables the built-in WindowPoSt (then nothing does)',
+    );
+    expect(lines.some((l) => l.startsWith('info WindowPoSt | window-post-miner roles'))).toBe(false);
+  });
 });

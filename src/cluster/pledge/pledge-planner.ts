@@ -3,7 +3,7 @@ import { firstLine, isOpsError, OpsError } from '../../core/errors.js';
 import type { CheckLine } from '../../core/reply.js';
 import { formatFil } from '../../lotus/fil.js';
 import type { TipSetKey, WorkerStats } from '../../lotus/schemas.js';
-import { inSealingPipeline, sectorStateGroup } from '../../lotus/sector-states.js';
+import { countsAsSealing, inSealingPipeline, sectorStateGroup } from '../../lotus/sector-states.js';
 import type { ClusterServices } from '../cluster-services.js';
 import { withSchedulerFiles } from './scheduler-file.js';
 import { sectorsForMode, type WorkerCapacity, workerCapacities } from './worker-capacity.js';
@@ -153,34 +153,39 @@ export async function planPledge(cluster: ClusterServices, request: PledgeReques
     checks.push({ status: 'warn', label: 'Funds', detail: `could not estimate collateral: ${explain(error)}` });
   }
 
-  // Sealing pipeline against MaxSealingSectors (PledgeSector itself refuses once the limit is reached): only the
-  // sectors between AddPiece and their ProveCommit landing, never Proving, Removed or failed ones.
+  // Sealing pipeline against MaxSealingSectors. "Sealing now" is the pipeline (AddPiece up to ProveCommit landing);
+  // what PledgeSector compares with the limit is lotus's own count, which also holds staging and failed sectors
+  // (lotus's storage/pipeline/stats.go curSealing): a plan checked against the pipeline alone would pass where
+  // PledgeSector then refuses "too many sectors sealing".
   const sealing = Object.entries(summary).reduce((n, [state, count]) => (inSealingPipeline(state) ? n + count : n), 0);
+  const counted = Object.entries(summary).reduce((n, [state, count]) => (countsAsSealing(state) ? n + count : n), 0);
   const max = target.maxSealingSectors;
   const pipeline = summaryLine(summary);
+  const beside =
+    counted > sealing ? `; lotus counts ${counted} against the limit (staging and failed sectors too)` : '';
   if (max === undefined || max === 0) {
     checks.push({
       status: 'pass',
       label: 'Sealing pipeline',
       detail: `${sealing} sealing now${pipeline ? ` (${pipeline})` : ''}; no MaxSealingSectors limit configured`,
     });
-  } else if (sealing >= max) {
+  } else if (counted >= max) {
     checks.push({
       status: 'fail',
       label: 'Sealing pipeline',
-      detail: `MaxSealingSectors reached: ${sealing} of ${max} sealing`,
+      detail: `MaxSealingSectors reached: ${counted} of ${max} counted by lotus (${sealing} sealing now${beside ? ', the rest staging or failed' : ''})`,
     });
-  } else if (sealing + sectors > max) {
+  } else if (counted + sectors > max) {
     checks.push({
       status: 'warn',
       label: 'Sealing pipeline',
-      detail: `${sealing} of ${max} sealing: only ${max - sealing} of ${sectors} can start`,
+      detail: `${counted} of ${max} counted by lotus: only ${max - counted} of ${sectors} can start${beside}`,
     });
   } else {
     checks.push({
       status: 'pass',
       label: 'Sealing pipeline',
-      detail: `${sealing} of ${max} sealing; ${max - sealing - sectors} left after this`,
+      detail: `${sealing} of ${max} sealing; ${max - counted - sectors} left after this${beside}`,
     });
   }
 

@@ -14,11 +14,13 @@ function check(reply: Reply, label: string): { status: string; detail: string } 
   return undefined;
 }
 
-async function sealingCount(sim: SimApp['sim']): Promise<number> {
+/** The seal-miner's sectors in the sealing pipeline, or (`lotus`) all that lotus counts against MaxSealingSectors. */
+async function sealingCount(sim: SimApp['sim'], how: 'pipeline' | 'lotus' = 'pipeline'): Promise<number> {
   const { MinerApi } = await import('../../../src/lotus/miner-api.js');
   const summary = await MinerApi.fromApiInfo(sim.apiInfo('seal-miner', 'read')).call('SectorsSummary', []);
-  const { inSealingPipeline } = await import('../../../src/lotus/sector-states.js');
-  return Object.entries(summary).reduce((n, [k, v]) => (inSealingPipeline(k) ? n + v : n), 0);
+  const { countsAsSealing, inSealingPipeline } = await import('../../../src/lotus/sector-states.js');
+  const counts = how === 'lotus' ? countsAsSealing : inSealingPipeline;
+  return Object.entries(summary).reduce((n, [k, v]) => (counts(k) ? n + v : n), 0);
 }
 
 describe('/pledge on the simulated cluster', () => {
@@ -97,7 +99,25 @@ describe('/pledge on the simulated cluster', () => {
     });
     const reply = await s.run('alice', '/pledge 1');
     expect(check(reply, 'Sealing pipeline')?.status).toBe('fail');
-    expect(check(reply, 'Sealing pipeline')?.detail).toMatch(/^MaxSealingSectors reached: \d+ of 2 sealing$/);
+    expect(check(reply, 'Sealing pipeline')?.detail).toMatch(
+      /^MaxSealingSectors reached: \d+ of 2 counted by lotus \(\d+ sealing now\)$/,
+    );
+  });
+
+  it('given failed sectors that fill MaxSealingSectors, then the plan is blocked as PledgeSector would refuse, counting them as lotus does', async () => {
+    s = await startSimApp({ scenario: 'small' });
+    for (let i = 0; i < 3; i++)
+      s.sim.controls.stickSector('seal-miner', { state: 'SealPreCommit1Failed', lastErr: 'no workers' });
+    const sealing = await sealingCount(s.sim);
+    const counted = await sealingCount(s.sim, 'lotus');
+    expect(counted).toBeGreaterThanOrEqual(sealing + 3);
+    // The limit as lotus applies it: the pipeline alone is under it, the failed sectors fill it.
+    Object.assign(s.config.cluster.miners[2] as object, { maxSealingSectors: counted });
+    const plan = await s.run('alice', '/pledge 1');
+    expect(plan.outcome).not.toBe('pending-approval');
+    expect(check(plan, 'Sealing pipeline')?.detail).toBe(
+      `MaxSealingSectors reached: ${counted} of ${counted} counted by lotus (${sealing} sealing now, the rest staging or failed)`,
+    );
   });
 
   it('given no worker that can take AddPiece, then the plan is blocked and says why each was not counted', async () => {

@@ -231,7 +231,7 @@ async function heapOverPasses(passes: number): Promise<{ rows: Row[]; details: R
             name: `after ${first.pass} passes`,
           },
           ratio: last.heapMiB / first.heapMiB,
-          notes: `every check each pass on the small simulated cluster (checks, reconcile, one store transaction), ${perPass.toFixed(1)} ms per pass; a wallet emptied and refilled every 200 passes (${alerts.length} alerts raised and resolved); live heap after a full GC at ${readings.map((r) => `${r.pass}: ${r.heapMiB}`).join(', ')} MiB`,
+          notes: `every check each pass on the small simulated cluster (checks, reconcile, one store transaction), ${perPass.toFixed(1)} ms per pass; a wallet emptied and refilled every 200 passes (${alerts.length} alert(s), resolved and back ${alerts.reduce((n, a) => n + a.flaps, 0)} times within the flap window); live heap after a full GC at ${readings.map((r) => `${r.pass}: ${r.heapMiB}`).join(', ')} MiB`,
         },
       ],
       details: { passes, readings, msPerPass: round(perPass), alerts: alerts.length },

@@ -174,6 +174,11 @@ const catalogue = {
   },
   SSH_ERROR: { message: 'SSH to {host} failed: {detail}', kind: 'failed' },
   HOST_UNKNOWN: { message: 'No host named "{host}" in the configuration.', kind: 'failed' },
+  HOST_FACTS_UNREADABLE: {
+    message: 'Could not read what {host} is: {detail}.',
+    hint: 'The bot runs lscpu, free and (when present) nvidia-smi there: check that they are installed and on PATH for its user.',
+    kind: 'failed',
+  },
 
   // Cluster / domain
   MINER_UNKNOWN: { message: 'No miner named "{miner}" in the configuration. Known: {known}.', kind: 'failed' },

@@ -5,7 +5,7 @@ import { defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
 
 export default defineGroup({
   name: 'worker-env',
-  description: 'The right sealing environment for a worker machine, from its hardware',
+  description: 'The right sealing environment for worker machines, and the drift of what runs',
   defaultSubcommand: 'recommend',
   subcommands: [
     defineReadCommand({
@@ -31,6 +31,32 @@ export default defineGroup({
       async run(ctx, args) {
         const { recommendWorkerEnv } = await import('../src/workers/worker-env-recommend.js');
         return recommendWorkerEnv(ctx.cluster, args);
+      },
+    }),
+    defineReadCommand({
+      name: 'audit',
+      description: 'What the running workers really have, against their hardware and what the miners see',
+      options: [
+        {
+          name: 'host',
+          type: 'string',
+          description: 'One configured host (default: every worker host)',
+          positional: true,
+        },
+      ],
+      args: z.strictObject({
+        host: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: 'give a configured host name' })
+          .optional(),
+      }),
+      role: 'viewer',
+      destructive: false,
+      async run(ctx, args) {
+        const { auditWorkerEnv } = await import('../src/workers/worker-env-audit.js');
+        return auditWorkerEnv(ctx.cluster, args.host === undefined ? {} : { host: args.host }, (text) =>
+          ctx.progress(text),
+        );
       },
     }),
   ],

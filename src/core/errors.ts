@@ -174,6 +174,14 @@ const catalogue = {
   },
   SSH_ERROR: { message: 'SSH to {host} failed: {detail}', kind: 'failed' },
   HOST_UNKNOWN: { message: 'No host named "{host}" in the configuration.', kind: 'failed' },
+  WORKER_UNKNOWN: { message: 'No worker "{worker}" configured on host {host}. Known there: {known}.', kind: 'refused' },
+  WORKER_NOT_MANAGED: {
+    message:
+      '{worker} on {host} has no unit and envFile in the configuration: the bot does not know which file and service are its.',
+    hint: "Set unit (e.g. lotus-worker@pc1-0) and envFile (the unit's EnvironmentFile=) for it under cluster.hosts[].workers.",
+    kind: 'refused',
+  },
+  WORKER_ENV_STEP: { message: 'Applying the worker environment stopped at {step}: {detail}.', kind: 'failed' },
   HOST_FACTS_UNREADABLE: {
     message: 'Could not read what {host} is: {detail}.',
     hint: 'The bot runs lscpu, free and (when present) nvidia-smi there: check that they are installed and on PATH for its user.',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/adapters/terminal/render.js';
 import type { Config } from '../../../src/config/schema.js';
+import { requestIdOf } from '../../helpers/runtime-harness.js';
 import { type SimApp, startSimApp } from '../../helpers/sim-app.js';
 import { closedPort, describeWithSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import {
@@ -50,6 +51,26 @@ describeWithSshd('/worker-env recommend over SSH', () => {
     await sshd.program('free', `#!/bin/sh\ncat ${dir}/free.txt\n`);
     // A stand-in worker: a shell that sleeps, so that ps shows `sh …/lotus-worker run …` with the environment given.
     await sshd.program('lotus-worker', '#!/bin/sh\nsleep 600\n');
+    // sudo -n [-u USER] CMD runs CMD: the test user has no sudo rights, and the rule itself is the README's to show.
+    await sshd.program('sudo', '#!/bin/sh\n[ "$1" = "-n" ] && shift\n[ "$1" = "-u" ] && shift 2\nexec "$@"\n');
+    // systemctl restart UNIT: kills the unit's worker and starts it again from its env file, as systemd would
+    // (units/UNIT says which file and flags; IGNORE_ENV=1 plays a unit that does not read the file).
+    await sshd.program(
+      'systemctl',
+      `#!/bin/sh
+[ "$1" = restart ] || exit 3
+conf="${dir}/units/$2"
+[ -f "$conf" ] || { echo "Failed to restart $2.service: Unit $2.service not found." >&2; exit 5; }
+. "$conf"
+pkill -f "unit-tag=$2" 2>/dev/null
+if [ "$IGNORE_ENV" = 1 ]; then
+  setsid nohup env LOTUS_WORKER_NAME="$NAME" lotus-worker run $FLAGS --unit-tag="$2" >/dev/null 2>&1 &
+else
+  (set -a; . "$ENVFILE"; set +a; exec setsid nohup lotus-worker run $FLAGS --unit-tag="$2" >/dev/null 2>&1) &
+fi
+exit 0
+`,
+    );
     // No GPU: the real nvidia-smi fails when no driver answers; the stand-in prints nothing and exits as it would.
     await sshd.program(
       'nvidia-smi',
@@ -215,6 +236,108 @@ describeWithSshd('/worker-env recommend over SSH', () => {
       // sealer-01 is connected to the simulated seal-miner: it is not reported as unseen.
       expect(text).not.toMatch(/sealer-01\s+✗ unseen/);
       expect(text).not.toContain('secret-token');
+    });
+  });
+
+  describe('/worker-env apply and restore', () => {
+    const envFile = () => join(sshd.scratchDir, 'sealer-01.env');
+    const original = [
+      '# sealer-01: PC1 worker',
+      'LOTUS_WORKER_NAME=sealer-01',
+      'MINER_API_INFO=eyJsecret.token:/ip4/127.0.0.1/tcp/2345/http',
+      'FIL_PROOFS_USE_MULTICORE_SDR=1',
+      'FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1',
+      'ENV_CPU_CORE_BEGIN_NUM=0',
+      'ENV_CPU_CORE_END_NUM=4',
+      'FIL_PROOFS_PARENT_CACHE=/data/parents',
+      'FIL_PROOFS_MAXIMIZE_CACHING=1',
+      '',
+    ].join('\n');
+
+    afterEach(async () => {
+      await s?.app.runtime
+        .services()
+        .then((c) => c.runOnHost('sealer-09', ['sh', '-c', 'pkill -f "lotus-worker run" || true']));
+    });
+
+    /** The host's env file and unit, written and started over SSH as the bot's user would find them. */
+    async function setUp(unit: { ignoreEnv?: boolean } = {}): Promise<void> {
+      await becomes(machines.eightGpu);
+      s = await startSimApp({
+        scenario: 'small',
+        configure(config) {
+          withHost(config);
+          config.cluster.hosts.at(-1)?.workers.push({
+            name: 'sealer-01',
+            kind: 'PC1',
+            miner: 'seal-miner',
+            unit: 'lotus-worker@sealer-01',
+            envFile: envFile(),
+          });
+        },
+      });
+      const cluster = await s.app.runtime.services();
+      await cluster.runOnHost(
+        'sealer-09',
+        ['sh', '-c', 'mkdir -p "$1/units"; cat > "$2"', 'sh', sshd.scratchDir, envFile()],
+        { stdin: original },
+      );
+      await cluster.runOnHost(
+        'sealer-09',
+        ['sh', '-c', 'cat > "$1"', 'sh', join(sshd.scratchDir, 'units', 'lotus-worker@sealer-01')],
+        {
+          stdin: `ENVFILE=${envFile()}\nNAME=sealer-01\nFLAGS="--listen=127.0.0.1:3450 --precommit2=false --commit=false"\nIGNORE_ENV=${unit.ignoreEnv ? 1 : 0}\n`,
+        },
+      );
+      await cluster.runOnHost('sealer-09', ['sudo', '-n', 'systemctl', 'restart', 'lotus-worker@sealer-01']);
+    }
+    const fileNow = async () =>
+      (await (await (s as SimApp).app.runtime.services()).runOnHost('sealer-09', ['cat', '--', envFile()])).stdout;
+
+    it('given PC1 jobs running on the worker, then the plan names them and refuses without force', async () => {
+      await setUp();
+      const reply = await s!.run('alice', '/worker-env apply sealer-09 sealer-01');
+      expect(reply.outcome).toBe('refused');
+      expect(renderText(reply)).toMatch(
+        /sealer-01 runs PC1 of sector \d+.*a restart would kill them \(add force to do it anyway\)/s,
+      );
+      expect(await fileNow()).toBe(original);
+    });
+
+    it('given force and a second operator, then the file is written with a backup, the worker restarted and checked, and restore puts it back', async () => {
+      await setUp();
+      const plan = await s!.run('alice', '/worker-env apply sealer-09 sealer-01 force');
+      expect(plan.outcome).toBe('pending-approval');
+      const planText = renderText(plan);
+      expect(planText).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS');
+      expect(planText).toContain('(removed)');
+      expect(planText).not.toContain('eyJsecret');
+      const done = await s!.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+      expect(done.title).toBe('sealer-01 runs with its new environment');
+      const written = await fileNow();
+      expect(written).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=3\n');
+      expect(written).toContain('ENV_CPU_CORE_END_NUM=16\n');
+      expect(written).toContain('MINER_API_INFO=eyJsecret.token:/ip4/127.0.0.1/tcp/2345/http\n');
+      expect(written).toContain('FIL_PROOFS_PARENT_CACHE=/data/parents\n');
+      expect(written).not.toContain('MAXIMIZE_CACHING');
+      expect(written.startsWith('# sealer-01: PC1 worker\n')).toBe(true);
+      const restore = done.actions?.find((a) => a.command.startsWith('/worker-env restore '));
+      expect(restore?.command).toMatch(/^\/worker-env restore sealer-09 sealer-01 \d{8}T\d{6}Z$/);
+
+      const back = await s!.run('alice', (restore?.command ?? '').slice(1));
+      expect(back.outcome).toBe('pending-approval');
+      const restored = await s!.run('bob', `/approvals approve ${requestIdOf(back)}`);
+      expect(restored.title).toBe('sealer-01 runs again with its earlier environment');
+      expect(await fileNow()).toBe(original);
+    });
+
+    it('given a unit that does not read the file, then the check fails, says so and offers the restore', async () => {
+      await setUp({ ignoreEnv: true });
+      const plan = await s!.run('alice', '/worker-env apply sealer-09 sealer-01 force');
+      const done = await s!.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+      expect(done.outcome).toBe('failed');
+      expect(renderText(done)).toContain('does its unit read');
+      expect(done.actions?.[0]?.command).toMatch(/^\/worker-env restore sealer-09 sealer-01 /);
     });
   });
 });

@@ -9,6 +9,7 @@ import { HostExecutor } from '../../src/ssh/host-executor.js';
 import { quoteArgv } from '../../src/ssh/quote-argv.js';
 import type { SshHost } from '../../src/ssh/ssh-host.js';
 import { SshPool } from '../../src/ssh/ssh-pool.js';
+import { workerAuditCommand } from '../../src/workers/worker-processes.js';
 import type { FigureResult, Row } from '../lib/report.js';
 import { formatMs, median, round, spread, timed } from '../lib/stats.js';
 import { sshdMissing, startSshdFarm } from '../support/sshd-farm.js';
@@ -19,10 +20,11 @@ const CONCURRENCY = 16;
 const PSSH = '/usr/bin/parallel-ssh';
 
 /**
- * What `/worker-env audit` will read on each host: the process list and one process's environment. One remote
- * command, the same for all three contenders (ours wraps it in `timeout -s KILL`, as HostExecutor always does).
+ * What `/worker-env audit` runs on each host: the hardware facts (lscpu, free, nvidia-smi when present), then every
+ * lotus-worker process's command line and environment. One remote command, the same for all three contenders (ours
+ * wraps it in `timeout -s KILL`, as HostExecutor always does).
  */
-const argv = ['sh', '-c', 'ps -eo pid,comm && cat /proc/$$/environ'];
+const argv = [...workerAuditCommand];
 const remote = quoteArgv(argv);
 
 interface Pass {
@@ -31,9 +33,9 @@ interface Pass {
   bytes: number;
 }
 
-/** A host's answer is right when it has the process list header and an environment. */
+/** A host's answer is right when it has the hardware facts and got as far as the process list. */
 function looksRight(stdout: string): boolean {
-  return stdout.includes('PID') && stdout.includes('PATH=');
+  return stdout.includes('@@topology') && stdout.includes('@@hostname');
 }
 
 /** Figure 2: the SSH fan-out seam of `/worker-env audit` over 100 sshd "hosts" on loopback. */

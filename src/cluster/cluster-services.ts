@@ -45,4 +45,6 @@ export interface ClusterSettings {
   sshConcurrency: number;
   /** How long the fork's `lotus-miner sectors mypledge|mypledgeonce` may run before it is killed (`pledge.forkTimeout`). */
   pledgeForkTimeoutMs: number;
+  /** How long `/worker-env apply` waits for the miner to list a restarted worker again (`workerEnv.reconnectTimeout`). */
+  workerReconnectTimeoutMs: number;
 }

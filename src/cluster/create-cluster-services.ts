@@ -114,6 +114,7 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
   const settings = {
     sshConcurrency: config.ssh.concurrency,
     pledgeForkTimeoutMs: parseDuration(config.pledge.forkTimeout),
+    workerReconnectTimeoutMs: parseDuration(config.workerEnv.reconnectTimeout),
   };
 
   return {

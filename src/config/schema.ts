@@ -331,6 +331,15 @@ export const configSchema = z
         forkTimeout: duration.default('5m'),
       })
       .prefault({}),
+    workerEnv: z
+      .strictObject({
+        /**
+         * After `/worker-env apply` restarts a worker, how long the bot waits for its miner to list it again in
+         * WorkerStats. A worker reconnects within seconds once its miner answers; longer means it found no miner.
+         */
+        reconnectTimeout: duration.default('2m'),
+      })
+      .prefault({}),
     rbac: rbacSchema.prefault({ roles: {} }),
     store: z
       .strictObject({

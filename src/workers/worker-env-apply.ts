@@ -1,6 +1,7 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
 import type { OpsContext } from '../cluster/command-kit.js';
 import type { HostConfig, WorkerConfig } from '../config/schema.js';
+import { formatDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
 import { action, type Block, block, type Reply } from '../core/reply.js';
 import { applyEnvChanges, type EnvChange, envFileHash, readEnvFile, shownValue } from './env-file.js';
@@ -58,6 +59,44 @@ function locate(
   return { host, worker };
 }
 
+/** The miner a worker connects to: its own `miner`, else the cluster's seal-miner; '' when there is none. */
+function minerOf(cluster: ClusterServices, worker: WorkerConfig): string {
+  return worker.miner ?? cluster.topology.miners.find((m) => m.roles.includes('seal'))?.name ?? '';
+}
+
+/**
+ * Waits until the worker's miner lists it in WorkerStats (by its name, which is what lotus reports as the hostname),
+ * up to `workerEnv.reconnectTimeout`. A read that fails is retried: the miner may be busy. Undefined once it is seen.
+ */
+async function waitUntilMinerSees(
+  ctx: OpsContext,
+  plan: { host: string; worker: string },
+): Promise<string | undefined> {
+  const { cluster } = ctx;
+  const worker = locate(cluster, plan.host, plan.worker).worker;
+  const miner = minerOf(cluster, worker);
+  if (!miner) return undefined;
+  const timeoutMs = cluster.settings.workerReconnectTimeoutMs;
+  // A real wait for a real reconnect: measured on the monotonic clock, not the bot's (a test's clock stands still).
+  const deadline = performance.now() + timeoutMs;
+  await ctx.progress(`waiting for ${miner} to list ${plan.worker} (up to ${formatDuration(timeoutMs)})`);
+  let lastError = '';
+  for (;;) {
+    try {
+      const stats = await cluster.miner(miner).workerStats();
+      if (Object.values(stats).some((w) => w.Info.Hostname === plan.worker)) return undefined;
+      lastError = '';
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (performance.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, Math.max(0, deadline - performance.now()))));
+  }
+  return lastError
+    ? `${miner} could not be asked for its workers: ${lastError}`
+    : `${miner} does not list ${plan.worker} ${formatDuration(timeoutMs)} after the restart (workerEnv.reconnectTimeout): does the new environment still reach the miner (MINER_API_INFO)?`;
+}
+
 /** The plan: the env file's diff against the layout for this worker, the restart, and the jobs it would kill. */
 export async function planWorkerEnvApply(
   cluster: ClusterServices,
@@ -86,7 +125,7 @@ export async function planWorkerEnvApply(
   const kind = kindOf[worker.kind];
   const peers = host.workers.filter((w) => kindOf[w.kind] === kind);
   const index = peers.indexOf(worker);
-  const minerName = worker.miner ?? cluster.topology.miners.find((m) => m.roles.includes('seal'))?.name ?? '';
+  const minerName = minerOf(cluster, worker);
   const layout = recommendLayout(facts, {
     host: host.name,
     address: host.address,
@@ -257,7 +296,7 @@ export async function executeWorkerEnvApply(
   await ctx.journal.append('worker-env', { host: plan.host, worker: plan.worker, step: 'restarted' });
 
   await ctx.progress('checking the new process');
-  const problem = await verify(cluster, plan);
+  const problem = (await verify(cluster, plan)) ?? (await waitUntilMinerSees(ctx, plan));
   if (problem) return failed(plan, problem, backup, restore);
   await ctx.journal.append('worker-env', { host: plan.host, worker: plan.worker, step: 'verified' });
   return {
@@ -273,7 +312,7 @@ export async function executeWorkerEnvApply(
   };
 }
 
-/** The restarted worker's environment has every change, and the miner sees it. Undefined when so. */
+/** The restarted worker's environment has every change. Undefined when so. */
 async function verify(cluster: ClusterServices, plan: ApplyPlanData): Promise<string | undefined> {
   const out = await cluster.runOnHost(plan.host, workerAuditCommand, { maxOutputBytes: 8 * 1024 * 1024 });
   const { processes, hostname } = parseHostWorkers(plan.host, out.stdout);
@@ -350,7 +389,7 @@ export async function planWorkerEnvRestore(
         block.list([
           `copy ${backup} over ${worker.envFile}, atomically`,
           `sudo -n systemctl restart ${worker.unit}`,
-          `check that ${worker.name} runs again`,
+          `check that ${worker.name} runs again and its miner lists it`,
         ]),
       ],
     },
@@ -385,11 +424,17 @@ export async function executeWorkerEnvRestore(ctx: OpsContext, plan: RestorePlan
   const out = await cluster.runOnHost(plan.host, workerAuditCommand, { maxOutputBytes: 8 * 1024 * 1024 });
   const { processes, hostname } = parseHostWorkers(plan.host, out.stdout);
   const runs = processes.some((p) => (p.env?.get('LOTUS_WORKER_NAME') ?? hostname) === plan.worker);
+  const unseen = runs ? await waitUntilMinerSees(ctx, plan) : undefined;
   return {
-    title: runs
-      ? `${plan.worker} runs again with its earlier environment`
-      : `${plan.worker}: restored, but no process of that name runs yet`,
-    severity: runs ? 'success' : 'warning',
-    blocks: [block.text(`${plan.envFile} is the backup of ${plan.stamp} again; ${plan.unit} was restarted.`)],
+    title: !runs
+      ? `${plan.worker}: restored, but no process of that name runs yet`
+      : unseen
+        ? `${plan.worker} runs again with its earlier environment, but its miner does not see it`
+        : `${plan.worker} runs again with its earlier environment and its miner sees it`,
+    severity: runs && !unseen ? 'success' : 'warning',
+    blocks: [
+      block.text(`${plan.envFile} is the backup of ${plan.stamp} again; ${plan.unit} was restarted.`),
+      ...(unseen ? [block.notice('warning', unseen)] : []),
+    ],
   };
 }

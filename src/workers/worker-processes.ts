@@ -26,7 +26,9 @@ export const workerAuditCommand = [
   [
     hostFactsCommand[2],
     'echo @@hostname; hostname',
-    'for d in /proc/[0-9]*; do',
+    // One grep reads every command line: a fork per process would cost a busy host a second of CPU per audit.
+    'for f in $(grep -las -- lotus-worker /proc/[0-9]*/cmdline); do',
+    '  d=${f%/cmdline}',
     '  [ -r "$d/cmdline" ] || continue',
     '  cmd=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue',
     '  case " $cmd" in *"lotus-worker run"*) ;; *) continue ;; esac',

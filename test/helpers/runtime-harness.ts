@@ -107,7 +107,7 @@ const unused = (what: string) => () => {
 };
 export const fakeCluster: ClusterServices = {
   topology: { name: 'test', daemons: [], miners: [], hosts: [] },
-  settings: { sshConcurrency: 16, pledgeForkTimeoutMs: 300_000 },
+  settings: { sshConcurrency: 16, pledgeForkTimeoutMs: 300_000, workerReconnectTimeoutMs: 120_000 },
   fullNode: unused('full node'),
   daemon: unused('full node'),
   miner: unused('miner'),

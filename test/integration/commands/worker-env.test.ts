@@ -261,12 +261,13 @@ exit 0
     });
 
     /** The host's env file and unit, written and started over SSH as the bot's user would find them. */
-    async function setUp(unit: { ignoreEnv?: boolean } = {}): Promise<void> {
+    async function setUp(unit: { ignoreEnv?: boolean; reconnectTimeout?: string } = {}): Promise<void> {
       await becomes(machines.eightGpu);
       s = await startSimApp({
         scenario: 'small',
         configure(config) {
           withHost(config);
+          if (unit.reconnectTimeout) config.workerEnv.reconnectTimeout = unit.reconnectTimeout;
           config.cluster.hosts.at(-1)?.workers.push({
             name: 'sealer-01',
             kind: 'PC1',
@@ -327,8 +328,19 @@ exit 0
       const back = await s!.run('alice', (restore?.command ?? '').slice(1));
       expect(back.outcome).toBe('pending-approval');
       const restored = await s!.run('bob', `/approvals approve ${requestIdOf(back)}`);
-      expect(restored.title).toBe('sealer-01 runs again with its earlier environment');
+      expect(restored.title).toBe('sealer-01 runs again with its earlier environment and its miner sees it');
       expect(await fileNow()).toBe(original);
+    });
+
+    it('given a worker its miner no longer lists after the restart, then the apply fails, names the wait and offers the restore', async () => {
+      await setUp({ reconnectTimeout: '1s' });
+      const plan = await s!.run('alice', '/worker-env apply sealer-09 sealer-01 force');
+      s!.sim.controls.removeWorker('seal-miner', 'sealer-01');
+      const done = await s!.run('bob', `/approvals approve ${requestIdOf(plan)}`);
+      expect(done.outcome).toBe('failed');
+      expect(renderText(done)).toContain('seal-miner does not list sealer-01 1 s after the restart');
+      expect(done.actions?.[0]?.command).toMatch(/^\/worker-env restore sealer-09 sealer-01 /);
+      expect(await fileNow()).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=3\n');
     });
 
     it('given a unit that does not read the file, then the check fails, says so and offers the restore', async () => {

@@ -61,6 +61,28 @@ export function action(label: string, command: string, options: Omit<Action, 'la
   return { label, command, ...options };
 }
 
+/**
+ * A text file that goes with a reply, such as an env file ready to copy. The reply's blocks must carry the same text
+ * (a code block): adapters that can attach files do, and where one cannot, or the upload fails, nothing is lost.
+ */
+export interface Attachment {
+  /** A plain file name, e.g. `sealer-01.env`. */
+  filename: string;
+  text: string;
+}
+
+/** Discord takes at most 10 files a message; a file here is small text, never near the platforms' size limits. */
+export const attachmentLimits = { perReply: 10, bytes: 256 * 1024 } as const;
+
+/** A checked attachment: a plain file name (no path, nothing a shell or a platform would read as more). */
+export function attachment(filename: string, text: string): Attachment {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(filename))
+    throw new RangeError('an attachment needs a plain file name of letters, digits, dots, dashes and underscores');
+  if (Buffer.byteLength(text) > attachmentLimits.bytes)
+    throw new RangeError(`an attachment holds at most ${attachmentLimits.bytes} bytes`);
+  return { filename, text };
+}
+
 /** How the request ended, for scripts (exit codes) and adapters; chat users see the content, not this. */
 export type Outcome = 'ok' | 'pending-approval' | 'usage' | 'refused' | 'failed';
 
@@ -86,6 +108,8 @@ export interface Reply {
    * mentions those of its own platform (so they are notified) and ignores the rest. Nothing else in a reply pings.
    */
   mentions?: string[];
+  /** Files to attach where the platform allows (at most `attachmentLimits.perReply`); their text is also in the blocks. */
+  attachments?: Attachment[];
 }
 
 /** The ids after `kind:` among a reply's mentions, e.g. mentionsOf(reply, 'slack-group') → ['S0123']. */

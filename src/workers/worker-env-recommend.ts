@@ -1,6 +1,6 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
 import { OpsError } from '../core/errors.js';
-import { type Block, block, type Reply } from '../core/reply.js';
+import { attachment, attachmentLimits, type Block, block, type Reply } from '../core/reply.js';
 import { parseApiInfo } from '../lotus/api-info.js';
 import { hostFactsCommand, parseHostFacts } from './host-facts.js';
 import {
@@ -76,13 +76,21 @@ function layoutReply(host: string, request: RecommendRequest, layout: Layout): R
     title: `Worker environment for ${host}: ${layout.workers.length} ${request.kind.toUpperCase()} worker(s), ${request.sector} sectors`,
     severity: layout.workers.length === 0 ? 'warning' : layout.notes.length > 0 ? 'info' : 'success',
     blocks,
+    attachments: layout.workers
+      .slice(0, attachmentLimits.perReply)
+      .map((w) => attachment(`${w.name}.env`, `# ${w.name}.env\n${envFileText(w)}\n`)),
   };
 }
 
-function workerBlocks(worker: WorkerLayout): Block[] {
-  const file = worker.env
+/** The worker's env file: one NAME=value a line; a variable that must be unset is a comment saying so. */
+function envFileText(worker: WorkerLayout): string {
+  return worker.env
     .map((e) => (e.value === undefined ? `# ${e.name} must be unset (not even ${e.name}=0)` : `${e.name}=${e.value}`))
     .join('\n');
+}
+
+function workerBlocks(worker: WorkerLayout): Block[] {
+  const file = envFileText(worker);
   return [
     block.text(`*${worker.name}*: ${worker.summary}`),
     block.table(

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Files sent with the request (multipart `files[n]`), in order, as text. */
+  files: Array<{ field: string; filename: string; text: string }>;
   /** The status the fake answered with. */
   status: number;
 }
@@ -135,7 +137,7 @@ export class FakeDiscordRest {
       path: decodeURIComponent(url.pathname),
       query: url.searchParams,
       headers: req.headers,
-      body: text === '' ? undefined : (JSON.parse(text) as unknown),
+      ...(await requestBody(req.headers['content-type'], Buffer.concat(chunks), text)),
       status: 0,
     };
     const failure = this.failures.findIndex((f) => f.predicate(request));
@@ -206,19 +208,25 @@ export class FakeDiscordRest {
       if (method === 'PATCH') {
         const id = this.originalOfToken.get(token) ?? this.snowflake();
         this.originalOfToken.set(token, id);
-        return { status: 200, body: this.message(this.channelOfToken.get(token) as string, request.body, id) };
+        return {
+          status: 200,
+          body: this.message(this.channelOfToken.get(token) as string, request.body, id, request.files),
+        };
       }
     }
     if (method === 'POST' && (match = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path))) {
       const token = match[2] as string;
       if (match[1] !== app || !this.channelOfToken.has(token))
         return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
-      return { status: 200, body: this.message(this.channelOfToken.get(token) as string, request.body) };
+      return {
+        status: 200,
+        body: this.message(this.channelOfToken.get(token) as string, request.body, undefined, request.files),
+      };
     }
     if ((match = /^\/api\/v10\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path))) {
       if (!authorised) return unauthorised;
       if (method === 'POST' && match[2] === undefined)
-        return { status: 200, body: this.message(match[1] as string, request.body) };
+        return { status: 200, body: this.message(match[1] as string, request.body, undefined, request.files) };
       if (method === 'PATCH' && match[2] !== undefined)
         return { status: 200, body: this.message(match[1] as string, request.body, match[2]) };
     }
@@ -226,7 +234,12 @@ export class FakeDiscordRest {
   }
 
   /** A message object as Discord returns it for a post or an edit. */
-  private message(channelId: string, body: unknown, id = this.snowflake()): Record<string, unknown> {
+  private message(
+    channelId: string,
+    body: unknown,
+    id = this.snowflake(),
+    files: RecordedRequest['files'] = [],
+  ): Record<string, unknown> {
     const sent = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const app = this.options.applicationId;
     const previous = this.messages.get(id) ?? {};
@@ -238,7 +251,7 @@ export class FakeDiscordRest {
       content: sent.content ?? previous.content ?? '',
       embeds: sent.embeds ?? previous.embeds ?? [],
       components: sent.components ?? previous.components ?? [],
-      attachments: [],
+      attachments: attachmentsOf(sent, files, id),
       mentions: [],
       mention_roles: [],
       mention_everyone: false,
@@ -259,4 +272,44 @@ export class FakeDiscordRest {
     this.nextId += 1n;
     return this.nextId.toString();
   }
+}
+
+/**
+ * A JSON body, or a multipart one as Discord takes files: the message in `payload_json`, each file in `files[n]`.
+ */
+async function requestBody(
+  contentType: string | undefined,
+  raw: Buffer,
+  text: string,
+): Promise<Pick<RecordedRequest, 'body' | 'files'>> {
+  if (!(contentType ?? '').startsWith('multipart/form-data'))
+    return { body: text === '' ? undefined : (JSON.parse(text) as unknown), files: [] };
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType ?? '' } }).formData();
+  const payload = form.get('payload_json');
+  const files: RecordedRequest['files'] = [];
+  for (const [field, value] of form.entries())
+    if (typeof value !== 'string' && /^files\[\d+\]$/.test(field))
+      files.push({ field, filename: value.name, text: Buffer.from(await value.arrayBuffer()).toString('utf8') });
+  return { body: typeof payload === 'string' ? (JSON.parse(payload) as unknown) : undefined, files };
+}
+
+/** The message's attachments as Discord returns them: each file the payload's `attachments` names by its index. */
+function attachmentsOf(
+  sent: Record<string, unknown>,
+  files: RecordedRequest['files'],
+  messageId: string,
+): Array<Record<string, unknown>> {
+  const named = Array.isArray(sent.attachments) ? (sent.attachments as Array<{ id?: unknown; filename?: string }>) : [];
+  return files.map((file, index) => {
+    const entry = named.find((a) => String(a.id) === file.field.slice(6, -1));
+    const filename = entry?.filename ?? file.filename;
+    return {
+      id: `${messageId}${index}`,
+      filename,
+      size: Buffer.byteLength(file.text),
+      url: `https://cdn.discordapp.test/attachments/${messageId}/${filename}`,
+      proxy_url: `https://media.discordapp.test/attachments/${messageId}/${filename}`,
+      content_type: 'text/plain; charset=utf-8',
+    };
+  });
 }

@@ -16,7 +16,7 @@ import {
   opsGuild,
   slashCommand,
 } from './discord-interactions.js';
-import { type Gate, newGate, reportCommand, slowCommand } from './discord-test-commands.js';
+import { envFileCommand, type Gate, newGate, reportCommand, slowCommand } from './discord-test-commands.js';
 import { eventually } from './eventually.js';
 import { renamed } from './proxy-server.js';
 import { captureLog, createHarness, type Harness } from './runtime-harness.js';
@@ -52,7 +52,9 @@ export async function startDiscordTestBot(
   options: DiscordTestBotOptions = {},
 ): Promise<DiscordTestBot> {
   const slow = { current: newGate() };
-  const h = options.use ?? (await createHarness({ ...harness, extraCommands: [slowCommand(slow), reportCommand()] }));
+  const h =
+    options.use ??
+    (await createHarness({ ...harness, extraCommands: [slowCommand(slow), reportCommand(), envFileCommand()] }));
   const rest = await FakeDiscordRest.start({ applicationId: discordIds.application, token: discordToken });
   const gateway = await FakeDiscordGateway.start({
     applicationId: discordIds.application,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type CommandDefinition, defineReadCommand } from '../../src/core/command.js';
-import { block } from '../../src/core/reply.js';
+import { attachment, block } from '../../src/core/reply.js';
 
 /** Lets a test hold a command mid-way: `release()` lets it finish. Reassign `gate` per test. */
 export interface Gate {
@@ -62,5 +62,24 @@ export function reportCommand(): CommandDefinition {
         blocks: [block.table(['sector', 'state', { header: 'pledge', align: 'right' }], rows, 'Sectors')],
       };
     },
+  });
+}
+
+/** A read command whose answer carries a file (an env file), as /worker-env recommend's does. */
+export const envFileText = '# pc1-0.env\nFIL_PROOFS_USE_MULTICORE_SDR=1\nFIL_PROOFS_MULTICORE_SDR_PRODUCERS=1\n';
+export function envFileCommand(): CommandDefinition {
+  return defineReadCommand({
+    name: 'envfile',
+    description: 'Test-only command whose answer carries a file',
+    options: [],
+    args: z.strictObject({}),
+    role: 'viewer',
+    destructive: false,
+    run: async () => ({
+      title: 'One env file',
+      severity: 'info',
+      blocks: [block.code(envFileText)],
+      attachments: [attachment('pc1-0.env', envFileText)],
+    }),
   });
 }

@@ -42,6 +42,17 @@ export class FakeSlackWebApi {
   private readonly scripted = new Map<string, ScriptedAnswer[]>();
   private readonly waiters: Waiter[] = [];
   private sequence = 0;
+  /** Files announced by files.getUploadURLExternal, their bytes once posted to the upload URL. */
+  private readonly uploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
+  /** Files shared by files.completeUploadExternal, with their text as uploaded. */
+  readonly sharedFiles: Array<{
+    id: string;
+    filename: string;
+    title: string;
+    text: string;
+    channel: unknown;
+    threadTs: unknown;
+  }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -87,6 +98,14 @@ export class FakeSlackWebApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upload = /^\/upload\/v1\/(F\w+)$/.exec(req.url ?? '');
+    if (upload) {
+      // The upload URL takes the raw bytes (or a form); Slack answers 200 with a plain "OK - <length>".
+      const pending = this.uploads.get(upload[1] ?? '');
+      if (!pending) return void res.writeHead(404).end();
+      pending.bytes = await uploadedBytes(req.headers['content-type'], Buffer.concat(chunks));
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
+    }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     if (this.hang) {
       this.swallowed.push(method);
@@ -137,6 +156,35 @@ export class FakeSlackWebApi {
         return { ok: true, view: { id: `V${++this.sequence}` } };
       case 'usergroups.list':
         return { ok: true, usergroups: this.userGroups };
+      case 'files.getUploadURLExternal': {
+        const length = Number(body.length);
+        if (typeof body.filename !== 'string' || !Number.isInteger(length) || length < 0)
+          return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(++this.sequence).padStart(8, '0')}`;
+        this.uploads.set(id, { filename: body.filename, length });
+        return { ok: true, upload_url: this.url.replace(/\/api\/$/, `/upload/v1/${id}`), file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(body.files) ? (body.files as Array<{ id?: string; title?: string }>) : [];
+        if (files.length === 0) return { ok: false, error: 'invalid_arguments' };
+        const done = [];
+        for (const f of files) {
+          const pending = this.uploads.get(f.id ?? '');
+          // Only a file whose bytes arrived, all of them, can be completed.
+          if (!pending?.bytes || pending.bytes.length !== pending.length) return { ok: false, error: 'file_not_found' };
+          const title = f.title ?? pending.filename;
+          this.sharedFiles.push({
+            id: f.id as string,
+            filename: pending.filename,
+            title,
+            text: pending.bytes.toString('utf8'),
+            channel: body.channel_id,
+            threadTs: body.thread_ts,
+          });
+          done.push({ id: f.id, name: pending.filename, title });
+        }
+        return { ok: true, files: done };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -152,6 +200,14 @@ function parseBody(contentType: string | undefined, raw: string): Record<string,
   const out: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) out[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
   return out;
+}
+
+/** The file's bytes: the whole body, or the one file of a multipart form (what web-api sends). */
+async function uploadedBytes(contentType: string | undefined, raw: Buffer): Promise<Buffer> {
+  if (!(contentType ?? '').startsWith('multipart/form-data')) return raw;
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType ?? '' } }).formData();
+  const file = [...form.values()].find((v): v is File => typeof v !== 'string');
+  return file ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
 }
 
 function bearer(req: IncomingMessage): string | undefined {

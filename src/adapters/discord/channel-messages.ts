@@ -35,8 +35,12 @@ export class ChannelMessages {
       components: message.components,
       // Only the ids named here may ping; whatever the rendered text holds never does.
       allowed_mentions: { parse: [], users, roles },
+      ...(message.files ? { attachments: message.files.map((f, id) => ({ id, filename: f.name })) } : {}),
     };
-    return created.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
+    const files = message.files?.map((f) => ({ name: f.name, data: f.attachment }));
+    return created.parse(
+      await this.rest.post(Routes.channelMessages(channelId), { body, ...(files ? { files } : {}) }),
+    );
   }
 
   async edit(channelId: string, messageId: string, edit: MessageEdit): Promise<void> {

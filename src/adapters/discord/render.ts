@@ -15,6 +15,8 @@ import { formatTable } from './format-table.js';
 export interface DiscordMessage {
   embeds: APIEmbed[];
   components: Array<APIActionRowComponent<APIButtonComponentWithCustomId>>;
+  /** The reply's files, on its last message (discord.js and the REST client send them as multipart). */
+  files?: Array<{ name: string; attachment: Buffer }>;
 }
 
 export const severityColours: Record<Severity | 'none', number> = {
@@ -91,6 +93,7 @@ export function renderEmbeds(reply: Reply): DiscordMessage[] {
   }
 
   const rows = actionRows(reply.actions ?? []);
+  const files = (reply.attachments ?? []).map((a) => ({ name: a.filename, attachment: Buffer.from(a.text) }));
   return messages.map((m, i) => {
     const footer = [
       ...(reply.correlationId ? [`ref ${reply.correlationId}`] : []),
@@ -98,7 +101,12 @@ export function renderEmbeds(reply: Reply): DiscordMessage[] {
     ].join(' · ');
     const last = m.embeds[m.embeds.length - 1];
     if (footer !== '' && last) last.footer = { text: footer };
-    return { embeds: m.embeds, components: i === messages.length - 1 ? rows : [] };
+    const isLast = i === messages.length - 1;
+    return {
+      embeds: m.embeds,
+      components: isLast ? rows : [],
+      ...(isLast && files.length > 0 ? { files } : {}),
+    };
   });
 }
 

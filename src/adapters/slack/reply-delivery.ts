@@ -91,7 +91,33 @@ export async function deliverReply(
     target,
     log,
   );
+  await attachFiles(poster, target, reply, posted[0], log);
   return posted.every((ts) => ts !== undefined) ? (posted as string[]) : undefined;
+}
+
+/** The reply's files, in the thread of its first message when that is ours; a failed upload is told to the asker. */
+async function attachFiles(
+  poster: SlackPoster,
+  target: DeliveryTarget,
+  reply: Reply,
+  threadTs: string | undefined,
+  log: Logger,
+): Promise<void> {
+  const files = reply.attachments ?? [];
+  if (files.length === 0) return;
+  try {
+    await poster.attach(target.channelId, files, threadTs ? { threadTs } : {});
+  } catch (error) {
+    log.info({ err: error, channel: target.channelId }, "could not attach the answer's files");
+    const detail = error instanceof Error ? error.message : String(error);
+    const names = files.map((f) => f.filename).join(', ');
+    await target.respond
+      .send({
+        response_type: 'ephemeral',
+        text: escapeMrkdwn(`${names} could not be attached (${detail}); the same text is in the answer above.`),
+      })
+      .catch((err: unknown) => log.info({ err }, 'could not tell the asker either'));
+  }
 }
 
 async function sendAll(

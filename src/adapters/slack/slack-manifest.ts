@@ -17,6 +17,7 @@ export const slackBotScopes = {
   'chat:write': 'approval requests, progress messages, and updating them (chat.postMessage, chat.update)',
   'chat:write.public': 'approval outcomes and alerts in public channels the bot has not been invited to',
   'usergroups:read': 'user-group membership for slack-group: rules in rbac (usergroups.list)',
+  'files:write': 'files that go with an answer, such as the env files /worker-env recommend writes (files.uploadV2)',
 } as const;
 
 /**

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ChannelPoster, MessageRef } from '../../core/channel-poster.js';
 import type { ChannelRef } from '../../core/command.js';
-import type { Reply } from '../../core/reply.js';
+import type { Attachment, Reply } from '../../core/reply.js';
 import { escapeMrkdwn, renderReply, type SlackMessage } from './render.js';
 import { slackError } from './slack-error.js';
 import { type EchoedBlock, postedMessageSchema } from './slack-payloads.js';
@@ -74,6 +74,27 @@ export class SlackPoster implements ChannelPoster {
       });
     } catch (error) {
       throw slackError('chat.postEphemeral', error, { channel: channelId });
+    }
+  }
+
+  /**
+   * Uploads the reply's files into the channel (in the thread of `threadTs` when given) with files.uploadV2: an upload
+   * URL per file, the bytes, then one completion that shares them all in one message.
+   */
+  async attach(
+    channelId: string,
+    attachments: readonly Attachment[],
+    options: { threadTs?: string } = {},
+  ): Promise<void> {
+    if (attachments.length === 0) return;
+    try {
+      await this.client.files.uploadV2({
+        channel_id: channelId,
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        file_uploads: attachments.map((a) => ({ content: a.text, filename: a.filename, title: a.filename })),
+      });
+    } catch (error) {
+      throw slackError('files.uploadV2', error, { channel: channelId });
     }
   }
 

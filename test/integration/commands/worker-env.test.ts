@@ -99,6 +99,12 @@ exit 0
     // The miner's address without its token: the token never reaches a chat.
     expect(text).toMatch(/MINER_API_INFO=<TOKEN>:\/ip4\/127\.0\.0\.1\/tcp\/\d+\/http/);
     expect(text).not.toContain(s.config.cluster.miners[2]?.api.split(':')[0] as string);
+    // The env file also goes as a file, the same text as its code block.
+    const [file] = reply.attachments ?? [];
+    expect(reply.attachments).toHaveLength(1);
+    expect(file?.filename).toMatch(/^sealer-09-pc1-\d+\.env$/);
+    for (const line of (file?.text ?? '').trimEnd().split('\n')) expect(text).toContain(line);
+    expect(file?.text).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1\n');
   });
 
   it('given an 8-GPU box, then eight C2 workers, one per GPU', async () => {
@@ -109,6 +115,16 @@ exit 0
     const text = renderText(reply);
     for (let gpu = 0; gpu < 8; gpu++) expect(text).toContain(`CUDA_VISIBLE_DEVICES=${gpu}\n`);
     expect(text).toContain('# BELLMAN_NO_GPU must be unset (not even BELLMAN_NO_GPU=0)');
+    expect(reply.attachments?.map((a) => a.text.match(/CUDA_VISIBLE_DEVICES=(\d)/)?.[1])).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+    ]);
   });
 
   it('given a box without GPU, when C2 workers are asked for, then none are proposed and the reply says why', async () => {

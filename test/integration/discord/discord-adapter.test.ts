@@ -12,7 +12,7 @@ import {
   routes,
   startDiscordTestBot,
 } from '../../helpers/discord-test-bot.js';
-import { newGate } from '../../helpers/discord-test-commands.js';
+import { envFileText, newGate } from '../../helpers/discord-test-commands.js';
 import { people } from '../../helpers/runtime-harness.js';
 
 interface MessageBody {
@@ -260,6 +260,17 @@ describe('the Discord adapter on the gateway', () => {
     );
     expect(bodyOf(post).embeds[0]).toMatchObject({ title: 'Funds low on f01234', color: 0xf59e0b });
     expect(post.body).toMatchObject({ allowed_mentions: { parse: [] } });
+  });
+
+  it('given an answer with a file, when it is answered, then the file is attached to the reply as Discord takes files', async () => {
+    const ask = slashCommand({ user: discordUsers.rita, command: 'envfile' });
+    bot.send(ask);
+    const edit = await bot.rest.waitFor(
+      (r) => is('PATCH', routes.original(ask))(r) && textOf(bodyOf(r)).includes('One env file'),
+    );
+    expect(edit.files).toEqual([{ field: 'files[0]', filename: 'pc1-0.env', text: envFileText }]);
+    expect(edit.body).toMatchObject({ attachments: [{ id: '0' }] });
+    expect(textOf(bodyOf(edit))).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1');
   });
 
   it('given a very long table, when it is answered, then it is split over several messages with no row lost', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type CommandDefinition, defineReadCommand } from '../../../src/core/command.js';
-import { block } from '../../../src/core/reply.js';
+import { attachment, block } from '../../../src/core/reply.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
 import { slashCommand } from '../../helpers/slack-payload-builders.js';
 import {
@@ -60,6 +60,22 @@ const bigCommand = defineReadCommand({
         Array.from({ length: rowCount }, (_, i) => [`row-${String(i).padStart(4, '0')}`, 'Proving', 'x'.repeat(40)]),
       ),
     ],
+  }),
+});
+
+const envText = '# pc1-0.env\nFIL_PROOFS_USE_MULTICORE_SDR=1\nFIL_PROOFS_MULTICORE_SDR_PRODUCERS=1\n';
+const fileCommand = defineReadCommand({
+  name: 'envfile',
+  description: 'Test-only command whose answer carries a file',
+  options: [],
+  args: z.object({}),
+  role: 'viewer',
+  destructive: false,
+  run: async () => ({
+    title: 'One env file',
+    severity: 'info',
+    blocks: [block.code(envText)],
+    attachments: [attachment('pc1-0.env', envText)],
   }),
 });
 
@@ -131,6 +147,36 @@ describe('the Slack adapter in Socket Mode', () => {
     expect(post?.body.response_type).toBe('ephemeral');
     expect(post?.body.text).toContain('Usage: /destroy');
     expect(JSON.stringify(post?.body.blocks)).toContain('Usage: /destroy target');
+  });
+
+  it('given an answer with a file, when it is sent, then the answer is posted and the file shared in the same channel through files.uploadV2', async () => {
+    const b = await start({ harness: { extraCommands: [fileCommand] } });
+    await b.socket.send(
+      'slash_commands',
+      slashCommand({ command: '/envfile', user: 'UALICE', channel: 'C0SEAL', responseUrl: b.responses.url('file') }),
+    );
+    const [post] = await b.responses.waitFor('file');
+    expect(JSON.stringify(post?.body.blocks)).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1');
+    await b.api.waitFor('files.completeUploadExternal');
+    expect(b.api.sharedFiles).toEqual([
+      expect.objectContaining({ filename: 'pc1-0.env', title: 'pc1-0.env', text: envText, channel: 'C0SEAL' }),
+    ]);
+  });
+
+  it('given an answer with a file and a token without files:write, then the asker is told the file was not attached and the answer still stands', async () => {
+    const b = await start({ harness: { extraCommands: [fileCommand] } });
+    b.api.script('files.getUploadURLExternal', { body: { ok: false, error: 'missing_scope', needed: 'files:write' } });
+    await b.socket.send(
+      'slash_commands',
+      slashCommand({ command: '/envfile', user: 'UALICE', responseUrl: b.responses.url('nofile') }),
+    );
+    const [answer, told] = await b.responses.waitFor('nofile', 2);
+    expect(JSON.stringify(answer?.body.blocks)).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1');
+    expect(told?.body.response_type).toBe('ephemeral');
+    expect(told?.body.text).toMatch(
+      /^pc1-0\.env could not be attached \(.*files:write.*\); the same text is in the answer above\.$/,
+    );
+    expect(b.api.sharedFiles).toEqual([]);
   });
 
   it('given a command that crashes, when it is sent, then it is still acked and the asker gets a reference', async () => {

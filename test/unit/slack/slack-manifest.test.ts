@@ -36,6 +36,7 @@ describe('the Slack app manifest', () => {
       'chat:write',
       'chat:write.public',
       'usergroups:read',
+      'files:write',
     ]);
     expect(manifest.settings).toMatchObject({ socket_mode_enabled: true, interactivity: { is_enabled: true } });
   });

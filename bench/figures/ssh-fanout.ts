@@ -4,11 +4,13 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import type { ClusterServices } from '../../src/cluster/cluster-services.js';
 import { forEachHost } from '../../src/ssh/for-each-host.js';
 import { HostExecutor } from '../../src/ssh/host-executor.js';
 import { quoteArgv } from '../../src/ssh/quote-argv.js';
 import type { SshHost } from '../../src/ssh/ssh-host.js';
 import { SshPool } from '../../src/ssh/ssh-pool.js';
+import { recommendWorkerEnv } from '../../src/workers/worker-env-recommend.js';
 import { workerAuditCommand } from '../../src/workers/worker-processes.js';
 import type { FigureResult, Row } from '../lib/report.js';
 import { formatMs, median, round, spread, timed } from '../lib/stats.js';
@@ -170,6 +172,34 @@ export async function sshFigure(options: { runs: number }): Promise<FigureResult
       return ms / 10;
     };
 
+    // `/worker-env recommend` on one host, as the command runs it: its SSH commands counted at the cluster seam.
+    const recommendOnce = async (): Promise<{ ms: number; commands: number; workers: number }> => {
+      const pool = new SshPool({ credentials: { privateKeyPath: farm.clientKeyPath }, connectTimeoutMs: 10_000 });
+      const executor = new HostExecutor(pool, { defaultTimeoutMs: 60_000 });
+      const [host] = hosts;
+      let commands = 0;
+      const cluster = {
+        topology: {
+          name: 'bench',
+          daemons: [],
+          miners: [{ name: 'seal-miner', api: 'TOKEN:/ip4/127.0.0.1/tcp/2345/http', roles: ['seal'] }],
+          hosts: [{ ...host, workers: [] }],
+        },
+        runOnHost: (_name: string, command: readonly string[], runOptions?: { maxOutputBytes?: number }) => {
+          commands++;
+          return executor.run(host as SshHost, command, runOptions);
+        },
+      } as unknown as ClusterServices;
+      try {
+        const { ms, value } = await timed(() =>
+          recommendWorkerEnv(cluster, { host: host?.name ?? '', kind: 'pc1', sector: '32G' }),
+        );
+        return { ms, commands, workers: value.attachments?.length ?? 0 };
+      } finally {
+        await pool.close();
+      }
+    };
+
     // Warm-up: page cache, sshd's first re-exec, the JIT.
     await ours();
     warmMs = [];
@@ -186,6 +216,8 @@ export async function sshFigure(options: { runs: number }): Promise<FigureResult
       if (hasPssh) samples.pssh.push(await pssh());
     }
 
+    const recommends = [];
+    for (let i = 0; i < options.runs; i++) recommends.push(await recommendOnce());
     const ms = (list: Pass[]) => median(list.map((p) => p.ms));
     const okOf = (list: Pass[]) => Math.min(...list.map((p) => p.ok));
     const range = (list: Pass[]) => {
@@ -232,6 +264,18 @@ export async function sshFigure(options: { runs: number }): Promise<FigureResult
         notes: `${PSSH} not installed (apt-get install pssh)`,
       });
     }
+    const recommendMs = median(recommends.map((r) => r.ms));
+    const recommendCommands = Math.max(...recommends.map((r) => r.commands));
+    rows.push({
+      figure: '2. /worker-env recommend, one host',
+      ours: { value: recommendCommands, unit: 'commands', text: `${recommendCommands} SSH command(s)` },
+      baseline: { value: 2, unit: 'commands', text: '2 round trips', name: "the issue's bound" },
+      ratio: recommendCommands / 2,
+      notes:
+        `this machine's own lscpu, free and (absent) nvidia-smi over a new connection; ` +
+        `${formatMs(recommendMs)} median of ${recommends.length} including the login; ` +
+        `${recommends[0]?.workers ?? 0} PC1 worker(s) proposed`,
+    });
     return {
       id: 'ssh',
       title: '2. SSH fan-out, 100 hosts',
@@ -252,6 +296,7 @@ export async function sshFigure(options: { runs: number }): Promise<FigureResult
           pssh: hasPssh ? round(ms(samples.pssh)) : null,
         },
         parallelSsh: hasPssh ? PSSH : 'not installed',
+        recommend: recommends,
       },
       durationMs: performance.now() - started,
     };

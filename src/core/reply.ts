@@ -108,7 +108,10 @@ export interface Reply {
    * mentions those of its own platform (so they are notified) and ignores the rest. Nothing else in a reply pings.
    */
   mentions?: string[];
-  /** Files to attach where the platform allows (at most `attachmentLimits.perReply`); their text is also in the blocks. */
+  /**
+   * Files to attach to a command's answer where the platform allows (at most `attachmentLimits.perReply`); their text
+   * is also in the blocks. Messages the core posts on its own (alerts, approval outcomes) carry none.
+   */
   attachments?: Attachment[];
 }
 

@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { checkConfigFile } from '../../../src/cli/check-config.js';
 import { outboundTargets } from '../../../src/cli/start-outbound-alerts.js';
 import { checkConfigText, parseConfigText } from '../../../src/config/load-config.js';
 import { OpsError } from '../../../src/core/errors.js';
@@ -148,5 +153,47 @@ describe('the robots’ webhooks and secrets from the environment', () => {
     expect(() => outboundTargets(config, { ...env, PAGERDUTY_ROUTING_KEY: 'short-key' })).toThrow(
       /PAGERDUTY_ROUTING_KEY does not hold a PagerDuty routing key: an Events API v2 integration key is 32 letters and digits/,
     );
+  });
+});
+
+describe('check-config and the robots’ variables', () => {
+  const write = (text: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'lcops-outbound-'));
+    const path = join(dir, 'bot.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+  const run = (path: string, env: NodeJS.ProcessEnv) => {
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    return { code: checkConfigFile(path, out, env), text: () => text };
+  };
+
+  it('given a robot whose variable is not set, then check-config exits 2 naming the variable', () => {
+    const result = run(write(minimal(robots)), {
+      WECOM_OPS_WEBHOOK: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y-of-the-robot',
+    });
+    expect(result.code).toBe(2);
+    expect(result.text()).toContain('robots[0].webhookEnv: environment variable $DINGTALK_OPS_WEBHOOK is not set.');
+  });
+
+  it('given every variable, then check-config names the robots and services and shows none of the values', () => {
+    const env = {
+      DINGTALK_OPS_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=t0ken-of-the-dingtalk-robot',
+      DINGTALK_OPS_SECRET: 'SECsecret-of-the-dingtalk-robot',
+      WECOM_OPS_WEBHOOK: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y-of-the-robot',
+      PAGERDUTY_ROUTING_KEY: 'b1b2c3d4e5f60718293a4b5c6d7e8f90',
+    };
+    const result = run(write(minimal(robots)), env);
+    expect(result.code).toBe(0);
+    expect(result.text()).toContain(
+      'alerts also to: robots dingtalk:ops-cn, wecom:ops; PagerDuty oncall (their variables are set)',
+    );
+    for (const value of Object.values(env)) expect(result.text()).not.toContain(value);
   });
 });

@@ -21,6 +21,8 @@ export interface WecomFakeRobot {
   server: WebhookFakeServer;
   /** Messages sent to the same robot by someone else, now (they count against its rate limit). */
   usedElsewhere(count: number): void;
+  /** While true, WeCom's front end answers 502 (an outage on its side). */
+  down: boolean;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,9 @@ export async function startWecomFakeRobot(options: { clock: Clock; host?: string
     errors.push({ errcode, errmsg });
     return { status: 200, body: { errcode, errmsg } };
   };
+  const state = { down: false };
   const server = await startWebhookFakeServer((req) => {
+    if (state.down) return { status: 502 };
     if (req.method !== 'POST' || req.url.pathname !== '/cgi-bin/webhook/send') return { status: 404 };
     if (req.url.searchParams.get('key') !== WECOM_KEY) return fail(93000, 'invalid webhook url');
     const body = record(req.body);
@@ -56,6 +60,12 @@ export async function startWecomFakeRobot(options: { clock: Clock; host?: string
     return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
   }, options);
   return {
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
     webhook: `${server.origin}/cgi-bin/webhook/send?key=${WECOM_KEY}`,
     accepted,
     errors,

@@ -181,6 +181,33 @@ describe('a rate-limit answer is waited out, not a crash', () => {
   });
 });
 
+describe('a platform that is down', () => {
+  it('given WeCom answering 502, then the messages wait, are tried again after 30 s, and go out in order once it is back', async () => {
+    const clock = new FakeClock();
+    const fake = await startWecomFakeRobot({ clock });
+    cleanups.push(() => fake.close());
+    const { out, lines } = outbound(
+      configWith({ robots: [{ name: 'ops', platform: 'wecom', webhookEnv: 'HOOK' }] }),
+      { HOOK: fake.webhook },
+      clock,
+    );
+    fake.down = true;
+    const poster = robot(out, 'wecom');
+    await poster.post({ platform: 'wecom', id: 'ops' }, note(1));
+    await poster.post({ platform: 'wecom', id: 'ops' }, note(2));
+    expect(fake.server.exchanges).toHaveLength(1);
+    expect(poster.waiting).toBe(2);
+    fake.down = false;
+    clock.advance(29_000);
+    await out.flush();
+    expect(fake.accepted).toEqual([]);
+    clock.advance(1_000);
+    await out.flush();
+    expect(fake.accepted.map((c) => c.split('\n')[0])).toEqual(['**message 1**', '**message 2**']);
+    expect(lines.join('\n')).toContain('WeCom answered HTTP 502');
+  });
+});
+
 describe('what the platforms refuse', () => {
   it('given a DingTalk secret that is not the robot’s, then the robot answers 310000, the message is dropped with an error in the log and not tried again', async () => {
     const clock = new FakeClock();

@@ -22,7 +22,12 @@ export async function run(configPath: string | undefined, as: string | undefined
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
   // Group robots and PagerDuty: their webhooks and keys are read from the environment before anything starts.
   const outbound = startOutboundAlerts({ config, env: process.env, log });
-  const app = await createApp(config, { log, health, ...(outbound.pager ? { pager: outbound.pager } : {}) });
+  const app = await createApp(config, { log, health, ...(outbound.pager ? { pager: outbound.pager } : {}) }).catch(
+    async (error: unknown) => {
+      await outbound.stop();
+      throw error;
+    },
+  );
   // A damaged store is found before the bot takes a command, not after it has written into the damage.
   const integrity = await app.store.checkIntegrity();
   if (!integrity.ok) {

@@ -10,6 +10,7 @@ import type { JobRegistry } from './core/jobs/job-registry.js';
 import { createKernel } from './core/kernel.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
+import type { Pager } from './core/pager.js';
 import type { HealthView } from './core/platform-health.js';
 import { processOwner } from './core/process-owner.js';
 import type { Runtime } from './core/runtime.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   owner?: ExecutionOwner;
   /** How long an execution's lease lasts without renewal (default: the config's store.executionLease). */
   executionLeaseMs?: number;
+  /** PagerDuty, for routes that page (`run` passes it when `pagerduty` is configured). */
+  pager?: Pager;
 }
 
 /**
@@ -110,7 +113,17 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     }),
   );
   // Any long-lived process shows alerts in chat (wherever they were raised); only alerts.enabled runs the checks.
-  kernel.addSubject(alertMessages({ store, posters: kernel.posters, clock, routes: config.alerts.routes }));
+  kernel.addSubject(
+    alertMessages({
+      store,
+      posters: kernel.posters,
+      clock,
+      routes: config.alerts.routes,
+      robotLanguages: new Map(config.robots.map((r) => [`${r.platform}:${r.name}`, r.language])),
+      source: config.cluster.name,
+      ...(options.pager ? { pager: options.pager } : {}),
+    }),
+  );
   if (config.alerts.enabled) {
     const { alertEngineJob } = await import('./alerts/alert-engine.js');
     kernel.addJob(

@@ -8,6 +8,7 @@ import { redactSecrets, silentLogger } from '../core/logger.js';
 import { createPlatformTransport } from '../net/platform-transport.js';
 import { formatProbe, probeEndpoints } from '../net/probe-platforms.js';
 import { describeProxy, proxySettings } from '../net/proxy-settings.js';
+import { outboundTargets } from './start-outbound-alerts.js';
 
 /** `check-config`: every problem with its path and line, or a short summary of what the file sets up. */
 export function checkConfigFile(path: string, out: Writable, env: NodeJS.ProcessEnv = process.env): number {
@@ -28,6 +29,23 @@ export function checkConfigFile(path: string, out: Writable, env: NodeJS.Process
     if (more > 0) out.write(`  … and ${more} more\n`);
     return 2;
   }
+  // The robots' webhooks and secrets and PagerDuty's routing keys: named by the file, read from the environment.
+  let outbound: string | undefined;
+  if (config.robots.length > 0 || config.pagerduty.length > 0) {
+    try {
+      outboundTargets(config, env);
+    } catch (error) {
+      if (!isOpsError(error)) throw error;
+      out.write(`${path}: ${error.message}${error.hint ? `\n  ${error.hint}` : ''}\n`);
+      return 2;
+    }
+    outbound = [
+      config.robots.length > 0 ? `robots ${config.robots.map((r) => `${r.platform}:${r.name}`).join(', ')}` : '',
+      config.pagerduty.length > 0 ? `PagerDuty ${config.pagerduty.map((p) => p.name).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+  }
   const adapters = [
     config.slack?.enabled ? `Slack (${config.slack.mode} mode)` : undefined,
     config.discord?.enabled ? 'Discord' : undefined,
@@ -45,6 +63,7 @@ export function checkConfigFile(path: string, out: Writable, env: NodeJS.Process
       `  rbac: ${roleCount}`,
       `  store: ${config.store.path}`,
       `  chat platforms: ${networkLine(config.network, env)}`,
+      ...(outbound ? [`  alerts also to: ${outbound} (their variables are set)`] : []),
     ].join('\n') + '\n',
   );
   return 0;

@@ -9,6 +9,7 @@ import { StoreError } from '../store/store-error.js';
 import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
 import { type ChatPlatforms, startChatPlatforms } from './start-chat-platforms.js';
+import { runOutboundAlerts, startOutboundAlerts } from './start-outbound-alerts.js';
 
 /** `lotus-chatops run`: every configured adapter, the background work, until SIGINT/SIGTERM or the terminal closes. */
 export async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
@@ -19,10 +20,18 @@ export async function run(configPath: string | undefined, as: string | undefined
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty });
   // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
-  const app = await createApp(config, { log, health });
+  // Group robots and PagerDuty: their webhooks and keys are read from the environment before anything starts.
+  const outbound = startOutboundAlerts({ config, env: process.env, log });
+  const app = await createApp(config, { log, health, ...(outbound.pager ? { pager: outbound.pager } : {}) }).catch(
+    async (error: unknown) => {
+      await outbound.stop();
+      throw error;
+    },
+  );
   // A damaged store is found before the bot takes a command, not after it has written into the damage.
   const integrity = await app.store.checkIntegrity();
   if (!integrity.ok) {
+    await outbound.stop();
     await app.close();
     throw explainable(new StoreError('damaged', config.store.path, integrity.detail));
   }
@@ -32,10 +41,12 @@ export async function run(configPath: string | undefined, as: string | undefined
     // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
     chat = await startChatPlatforms({ config, app, health, log, env: process.env });
   } catch (error) {
+    await outbound.stop();
     await app.close();
     throw error;
   }
   stops.push(() => chat.stop());
+  stops.push(runOutboundAlerts(outbound, app.posters));
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {

@@ -212,11 +212,12 @@ const alertRouteSchema = z.strictObject({
     .array(z.string().regex(/^[ft]0\d+$/, { error: 'must be a miner actor ID such as f01234' }))
     .min(1)
     .optional(),
-  /** Where to post, as platform:channel. */
+  /** Where to post, as platform:channel; a robot is named wecom:NAME, dingtalk:NAME or feishu:NAME (see `robots`). */
   channels: z
     .array(
-      z.string().regex(/^(slack|discord|terminal):[A-Za-z0-9_-]+$/, {
-        error: 'must be a channel such as slack:C0123, discord:123456789012345678 or terminal:ops',
+      z.string().regex(/^(slack|discord|terminal|wecom|dingtalk|feishu):[A-Za-z0-9_-]+$/, {
+        error:
+          'must be a channel such as slack:C0123, discord:123456789012345678, terminal:ops, or a robot such as wecom:ops-cn',
       }),
     )
     .min(1),
@@ -226,11 +227,14 @@ const alertRouteSchema = z.strictObject({
    */
   mention: z
     .array(
-      z.string().regex(/^(slack|slack-group|discord|discord-role):[A-Za-z0-9]+$/, {
-        error: 'must be slack:U0123, slack-group:S0123, discord:123 or discord-role:456',
+      z.string().regex(/^(slack|slack-group|discord|discord-role|wecom|dingtalk|feishu|pagerduty):[A-Za-z0-9_.@-]+$/, {
+        error:
+          'must be slack:U0123, slack-group:S0123, discord:123, discord-role:456, a robot user (wecom:USERID, dingtalk:USERID, feishu:ou_…) or a PagerDuty service (pagerduty:NAME)',
       }),
     )
     .default([]),
+  /** The language of the texts this route sends to robots (WeCom, DingTalk, Feishu); chat replies stay English. */
+  language: z.enum(['en', 'zh']).optional(),
 });
 
 /** "auto" works the floor out from the chain (a day of WindowPoSt gas at today's base fee); a number is FIL. */
@@ -303,6 +307,36 @@ const alertsSchema = z.strictObject({
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type AlertRouteConfig = z.output<typeof alertRouteSchema>;
 
+/** An environment variable's name: robots' webhooks and secrets are read from the environment, never the file. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable' });
+
+/**
+ * A group robot alert routes may name as PLATFORM:NAME: a WeCom (企业微信) group robot, a DingTalk (钉钉) custom
+ * robot or a Feishu (飞书) custom bot. Its webhook URL (which holds its key) and its signing secret stay in the
+ * environment; the file names the variables.
+ */
+const robotSchema = z.strictObject({
+  name,
+  platform: z.enum(['wecom', 'dingtalk', 'feishu']),
+  /** The variable holding the robot's webhook URL. */
+  webhookEnv: envName,
+  /** The variable holding its signing secret (DingTalk 加签, Feishu 签名校验); WeCom robots have none. */
+  secretEnv: envName.optional(),
+  /** The language of its texts where a route does not say (en or zh). */
+  language: z.enum(['en', 'zh']).default('en'),
+});
+export type RobotConfig = z.output<typeof robotSchema>;
+
+/** A PagerDuty service (an Events API v2 integration) routes page as pagerduty:NAME on critical alerts. */
+const pagerDutySchema = z.strictObject({
+  name,
+  /** The variable holding the integration's routing key. */
+  routingKeyEnv: envName,
+  /** The Events API endpoint (events.eu.pagerduty.com for EU accounts). */
+  url: z.url({ protocol: /^https?$/ }).default('https://events.pagerduty.com/v2/enqueue'),
+});
+export type PagerDutyConfig = z.output<typeof pagerDutySchema>;
+
 const sshSchema = z.strictObject({
   privateKeyPath: z.string().min(1).optional(),
   privateKey: z.string().min(1).optional(),
@@ -361,6 +395,10 @@ export const configSchema = z
     network: networkSchema.prefault({}),
     terminal: terminalSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
+    /** Group robots alert routes may name (wecom:NAME, dingtalk:NAME, feishu:NAME). */
+    robots: z.array(robotSchema).default([]),
+    /** PagerDuty services alert routes may page (pagerduty:NAME in a route's mention). */
+    pagerduty: z.array(pagerDutySchema).default([]),
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -439,6 +477,7 @@ export const configSchema = z
     if (parseDuration(lag.windowPostCritical) >= 30 * 60_000) {
       problem(['alerts', 'thresholds', 'windowPostCritical'], 'must fall inside the 30-minute deadline window');
     }
+    checkOutboundAlerts(config, problem);
     if (config.slack?.enabled && config.slack.mode === 'socket' && config.slack.appToken === undefined) {
       problem(['slack', 'appToken'], 'Socket Mode needs an app-level token (xapp-…)');
     }
@@ -456,6 +495,37 @@ function uniqueNames(
   items.forEach((item, i) => {
     if (seen.has(item.name)) problem([...path, i, 'name'], `duplicate name "${item.name}"`);
     seen.add(item.name);
+  });
+}
+
+/** Robots and PagerDuty services are named once; a route names only configured ones; signing fits the platform. */
+function checkOutboundAlerts(
+  config: {
+    robots: RobotConfig[];
+    pagerduty: PagerDutyConfig[];
+    alerts: { routes: Array<{ channels: string[]; mention: string[] }> };
+  },
+  problem: (path: PropertyKey[], message: string) => void,
+): void {
+  const robots = new Set<string>();
+  config.robots.forEach((robot, i) => {
+    const id = `${robot.platform}:${robot.name}`;
+    if (robots.has(id)) problem(['robots', i, 'name'], `duplicate robot "${id}"`);
+    robots.add(id);
+    if (robot.platform === 'wecom' && robot.secretEnv !== undefined)
+      problem(['robots', i, 'secretEnv'], 'WeCom group robots do not sign their messages; leave secretEnv out');
+  });
+  uniqueNames(problem, config.pagerduty, ['pagerduty']);
+  const services = new Set(config.pagerduty.map((p) => p.name));
+  config.alerts.routes.forEach((route, i) => {
+    route.channels.forEach((channel, j) => {
+      if (/^(wecom|dingtalk|feishu):/.test(channel) && !robots.has(channel))
+        problem(['alerts', 'routes', i, 'channels', j], `no robot "${channel}" under robots`);
+    });
+    route.mention.forEach((m, j) => {
+      if (m.startsWith('pagerduty:') && !services.has(m.slice('pagerduty:'.length)))
+        problem(['alerts', 'routes', i, 'mention', j], `no PagerDuty service "${m.slice(10)}" under pagerduty`);
+    });
   });
 }
 

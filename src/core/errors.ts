@@ -226,6 +226,23 @@ const catalogue = {
     kind: 'failed',
   },
 
+  // Alerts to group robots (WeCom, DingTalk, Feishu) and PagerDuty
+  OUTBOUND_ENV_MISSING: {
+    message: '{path}: environment variable ${name} is not set.',
+    hint: "Robots' webhooks and secrets and PagerDuty routing keys are read from the environment only: export it before starting the bot.",
+    kind: 'usage',
+  },
+  OUTBOUND_ENV_INVALID: {
+    message: '{path}: ${name} does not hold {what}: {detail}.',
+    hint: "Copy the value again from the platform's robot (or integration) settings.",
+    kind: 'usage',
+  },
+  ROBOT_UNKNOWN: {
+    message: 'No robot {robot} is configured.',
+    hint: 'Add it under robots in the configuration.',
+    kind: 'usage',
+  },
+
   INTERNAL: { message: 'Something went wrong on our side.', kind: 'internal' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, createApp } from '../../src/app.js';
+import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { demoEnvironment } from '../../src/cli/demo.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { Principal } from '../../src/core/command.js';
+import type { Logger } from '../../src/core/logger.js';
 import { packageRoot } from '../../src/core/package-root.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
@@ -37,6 +38,8 @@ export async function startSimApp(
     scenario?: Scenario | string;
     now?: number;
     configure?: (config: Config, sim: SimulatedCluster) => void;
+    /** More of createApp's options, made once the configuration and the log exist (PagerDuty, say). */
+    appOptions?: (config: Config, log: Logger, clock: FakeClock) => Partial<AppOptions>;
   } = {},
 ): Promise<SimApp> {
   const clock = new FakeClock(options.now ?? NOON);
@@ -51,7 +54,7 @@ export async function startSimApp(
   );
   options.configure?.(config, sim);
   const { log, lines } = captureLog();
-  const app = await createApp(config, { log, clock });
+  const app = await createApp(config, { log, clock, ...options.appOptions?.(config, log, clock) });
   const posted: Reply[] = [];
   app.posters.register({
     platform: 'terminal',

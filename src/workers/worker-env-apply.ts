@@ -296,7 +296,8 @@ export async function executeWorkerEnvApply(
   await ctx.journal.append('worker-env', { host: plan.host, worker: plan.worker, step: 'restarted' });
 
   await ctx.progress('checking the new process');
-  const problem = (await verify(cluster, plan)) ?? (await waitUntilMinerSees(ctx, plan));
+  const problem =
+    (await retryAfterRestart(cluster, () => verify(cluster, plan))) ?? (await waitUntilMinerSees(ctx, plan));
   if (problem) return failed(plan, problem, backup, restore);
   await ctx.journal.append('worker-env', { host: plan.host, worker: plan.worker, step: 'verified' });
   return {
@@ -310,6 +311,23 @@ export async function executeWorkerEnvApply(
     ],
     actions: [restore],
   };
+}
+
+/**
+ * `check`, again every half second until it passes or the window ends (the shorter of 15 s and
+ * `workerEnv.reconnectTimeout`): `systemctl restart` of a simple unit returns once the process is forked, and for a
+ * moment the new process may not have exec'd lotus-worker yet. Undefined once it passes, else its last problem.
+ */
+async function retryAfterRestart(
+  cluster: ClusterServices,
+  check: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const deadline = performance.now() + Math.min(15_000, cluster.settings.workerReconnectTimeoutMs);
+  for (;;) {
+    const problem = await check();
+    if (problem === undefined || performance.now() >= deadline) return problem;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** The restarted worker's environment has every change. Undefined when so. */
@@ -421,9 +439,13 @@ export async function executeWorkerEnvRestore(ctx: OpsContext, plan: RestorePlan
       step: `restarting ${plan.unit}`,
       detail: restart.stderr.trim() || `exit ${restart.code}`,
     });
-  const out = await cluster.runOnHost(plan.host, workerAuditCommand, { maxOutputBytes: 8 * 1024 * 1024 });
-  const { processes, hostname } = parseHostWorkers(plan.host, out.stdout);
-  const runs = processes.some((p) => (p.env?.get('LOTUS_WORKER_NAME') ?? hostname) === plan.worker);
+  const notRunning = await retryAfterRestart(cluster, async () => {
+    const out = await cluster.runOnHost(plan.host, workerAuditCommand, { maxOutputBytes: 8 * 1024 * 1024 });
+    const { processes, hostname } = parseHostWorkers(plan.host, out.stdout);
+    const runs = processes.some((p) => (p.env?.get('LOTUS_WORKER_NAME') ?? hostname) === plan.worker);
+    return runs ? undefined : 'not running';
+  });
+  const runs = notRunning === undefined;
   const unseen = runs ? await waitUntilMinerSees(ctx, plan) : undefined;
   return {
     title: !runs

@@ -360,7 +360,7 @@ exit 0
     });
 
     it('given a unit that does not read the file, then the check fails, says so and offers the restore', async () => {
-      await setUp({ ignoreEnv: true });
+      await setUp({ ignoreEnv: true, reconnectTimeout: '1s' });
       const plan = await s!.run('alice', '/worker-env apply sealer-09 sealer-01 force');
       const done = await s!.run('bob', `/approvals approve ${requestIdOf(plan)}`);
       expect(done.outcome).toBe('failed');

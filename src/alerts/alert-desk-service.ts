@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ClusterServices } from '../cluster/cluster-services.js';
-import type { AlertsConfig } from '../config/schema.js';
+import type { AlertmanagerConfig, AlertsConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
+import { isOpsError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import type { AlertDesk } from './alert-desk.js';
 import { ALERTS_JOB, checkInterval } from './alert-engine.js';
+import { ALERTMANAGER_CHECK, fingerprintOf } from './alertmanager-receiver.js';
 import { allChecks } from './checks/all-checks.js';
 import type { StatusLine } from './checks/check.js';
 import { alertThresholds } from './checks/thresholds.js';
@@ -16,7 +18,11 @@ export interface AlertDeskOptions {
   store: Store;
   clock: Clock;
   config: AlertsConfig;
+  /** Alertmanager's receiver and API (its alerts can be silenced as a check, and silenced there too). */
+  alertmanager?: AlertmanagerConfig;
   services: () => ClusterServices;
+  /** How Alertmanager's API is reached (tests); the global fetch otherwise. */
+  fetch?: typeof globalThis.fetch;
   /** Something chat should show changed (an ack): the long-lived process updates the alert's message at once. */
   changed: () => void;
 }
@@ -31,11 +37,34 @@ export function createAlertDesk(options: AlertDeskOptions): AlertDesk {
   };
   return {
     engineEnabled: config.enabled,
-    checkNames: checks.map((c) => c.name),
+    checkNames: [...checks.map((c) => c.name), ...(options.alertmanager?.enabled ? [ALERTMANAGER_CHECK] : [])],
     list: (filter) => store.listAlerts(filter),
     get: (id) => store.getAlert(id),
     ack: async (id, by) => after(await store.ackAlert(id, by, clock.now())),
     silence: async (id, change) => after(await store.silenceAlert(id, change, clock.now())),
+    async silenceUpstream(alert, change) {
+      const apiUrl = options.alertmanager?.apiUrl;
+      const fingerprint = fingerprintOf(alert.subject);
+      if (apiUrl === undefined || alert.check !== ALERTMANAGER_CHECK || fingerprint === undefined) return undefined;
+      const { createAlertmanagerSilence } = await import('./alertmanager-api.js');
+      try {
+        const id = await createAlertmanagerSilence(
+          apiUrl,
+          {
+            fingerprint,
+            now: clock.now(),
+            endsAt: change.until,
+            createdBy: change.by,
+            comment: `${alert.id} silenced from chat (lotus-chatops)${change.reason ? `: ${change.reason}` : ''}`,
+          },
+          options.fetch,
+        );
+        return { created: id };
+      } catch (error) {
+        if (isOpsError(error)) return { failed: error.message };
+        throw error;
+      }
+    },
     unsilence: async (id, by) => after(await store.silenceAlert(id, { until: null, by, reason: null }, clock.now())),
     async silenceCheck(check, change) {
       const silence = {

@@ -96,11 +96,17 @@ export async function silenceTarget(
   if (/^a\d+$/i.test(target)) {
     const alert = await firingAlert(desk, target, 'silence');
     await desk.silence(alert.id, change);
+    const upstream = await desk.silenceUpstream(alert, change);
     return {
       title: `Silenced ${alert.id} ${until}`,
-      severity: 'success',
+      severity: upstream && 'failed' in upstream ? 'warning' : 'success',
       blocks: [
         block.text(`${alert.summary}\nIt is still watched and resolves on its own; nobody is told about it meanwhile.`),
+        ...(upstream === undefined
+          ? []
+          : 'created' in upstream
+            ? [block.text(`Silenced in Alertmanager too (silence ${upstream.created}), until the same time.`)]
+            : [block.notice('warning', `Not silenced in Alertmanager: ${upstream.failed}`)]),
       ],
     };
   }

@@ -19,7 +19,12 @@ export async function run(configPath: string | undefined, as: string | undefined
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty });
   // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
-  const app = await createApp(config, { log, health });
+  // /metrics: a registry of the bot's own, made only when asked for (prom-client is not loaded otherwise).
+  const metrics = config.metrics.enabled
+    ? (await import('../net/prometheus-metrics.js')).createPrometheusMetrics()
+    : undefined;
+  const app = await createApp(config, { log, health, ...(metrics ? { metrics } : {}) });
+  metrics?.watch({ health, firingAlerts: () => app.store.listAlerts({ status: 'firing', limit: 10_000 }) });
   // A damaged store is found before the bot takes a command, not after it has written into the damage.
   const integrity = await app.store.checkIntegrity();
   if (!integrity.ok) {
@@ -30,12 +35,22 @@ export async function run(configPath: string | undefined, as: string | undefined
   let chat: ChatPlatforms;
   try {
     // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
-    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
+    chat = await startChatPlatforms({ config, app, health, log, env: process.env, ...(metrics ? { metrics } : {}) });
   } catch (error) {
     await app.close();
     throw error;
   }
   stops.push(() => chat.stop());
+  if (config.metrics.enabled || config.alertmanager.enabled) {
+    const { startBotHttp } = await import('./start-bot-http.js');
+    const listener = await startBotHttp({
+      config,
+      app,
+      ...(metrics ? { metrics, counts: metrics } : {}),
+      log,
+    });
+    if (listener) stops.push(() => listener.close());
+  }
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { Principal } from '../../src/core/command.js';
+import type { Metrics } from '../../src/core/metrics.js';
 import { packageRoot } from '../../src/core/package-root.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
@@ -37,6 +38,8 @@ export async function startSimApp(
     scenario?: Scenario | string;
     now?: number;
     configure?: (config: Config, sim: SimulatedCluster) => void;
+    /** Where the app counts what it does (/metrics); nowhere by default. */
+    metrics?: Metrics;
   } = {},
 ): Promise<SimApp> {
   const clock = new FakeClock(options.now ?? NOON);
@@ -51,7 +54,7 @@ export async function startSimApp(
   );
   options.configure?.(config, sim);
   const { log, lines } = captureLog();
-  const app = await createApp(config, { log, clock });
+  const app = await createApp(config, { log, clock, ...(options.metrics ? { metrics: options.metrics } : {}) });
   const posted: Reply[] = [];
   app.posters.register({
     platform: 'terminal',

@@ -135,7 +135,7 @@ function finding(alert: WebhookAlert, group: string, payload: WebhookPayload, co
       ? `Severity "${raw}" is not one this bot knows; shown as a warning (alertmanager.severities).`
       : undefined,
     alert.generatorURL ? `Source: ${alert.generatorURL}` : undefined,
-    `From Alertmanager ${payload.externalURL ?? ''} (receiver ${payload.receiver})`.replace('  ', ' '),
+    `From Alertmanager${payload.externalURL ? ` ${payload.externalURL}` : ''} (receiver ${payload.receiver})`,
   ].filter((line): line is string => line !== undefined);
   const actor = config.actorLabel === undefined ? undefined : labels[config.actorLabel];
   return {

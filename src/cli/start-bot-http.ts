@@ -47,8 +47,9 @@ export async function startBotHttp(options: BotHttpOptions): Promise<HttpListene
         // An empty secret would let anyone in; the config check refuses it, and so does this.
         if ((expected.kind === 'bearer' && !expected.token) || !authorized(request.headers.authorization, expected)) {
           count('unauthorized');
+          // Only the kind of credentials sent, never what they were: a near miss of the real token is nearly the token.
           amLog.warn(
-            { scheme: request.headers.authorization?.split(' ')[0] ?? 'none' },
+            { sent: credentialKind(request.headers.authorization) },
             'refused an Alertmanager request without valid credentials',
           );
           return {
@@ -81,7 +82,10 @@ export async function startBotHttp(options: BotHttpOptions): Promise<HttpListene
             contentType: 'application/json',
           };
         } catch (error) {
-          if (!(error instanceof PayloadRefused)) throw error;
+          if (!(error instanceof PayloadRefused)) {
+            count('failed');
+            throw error;
+          }
           count('invalid');
           return { status: 400, body: `not an Alertmanager webhook notification: ${error.message}\n` };
         }
@@ -95,4 +99,10 @@ export async function startBotHttp(options: BotHttpOptions): Promise<HttpListene
     routes,
     log: log.child({ component: 'http' }),
   });
+}
+
+function credentialKind(header: string | undefined): string {
+  if (header === undefined) return 'none';
+  const scheme = header.split(' ')[0]?.toLowerCase();
+  return scheme === 'bearer' || scheme === 'basic' ? scheme : 'other';
 }

@@ -23,7 +23,7 @@ export interface Metrics {
   jobRun(job: string, outcome: string, seconds: number): void;
   /** A message the outbox gave up on (full, too old, refused later). */
   outboxDropped(platform: string): void;
-  /** A request to the Alertmanager receiver: `accepted`, `unauthorized`, `too-large`, `invalid`. */
+  /** A request to the Alertmanager receiver: `accepted`, `unauthorized`, `too-large`, `invalid`, `failed`. */
   alertmanagerRequest(outcome: string): void;
 }
 

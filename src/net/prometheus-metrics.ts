@@ -66,7 +66,7 @@ export function createPrometheusMetrics(options: { processMetrics?: boolean } = 
   const outboxDropped = counter('outbox_dropped_total', 'Messages the outbox gave up on, by platform', ['platform']);
   const alertmanagerRequests = counter(
     'alertmanager_requests_total',
-    'Requests to the Alertmanager receiver: accepted, unauthorized, too-large, invalid',
+    'Requests to the Alertmanager receiver: accepted, unauthorized, too-large, invalid, failed',
     ['outcome'],
   );
 

@@ -32,6 +32,8 @@ interface Bed {
   am: FakeAlertmanager;
   receiver: string;
   metrics: PrometheusMetrics;
+  /** What the HTTP listener and the receiver logged. */
+  httpLog: string[];
 }
 
 /**
@@ -66,9 +68,10 @@ async function start(options: { basic?: boolean; maxBodyBytes?: number } = {}): 
   metrics.watch({ firingAlerts: () => s.app.store.listAlerts({ status: 'firing', limit: 1_000 }) });
   slack = await startSlackTestBed({ use: harnessOf(s) });
   s.app.startBackgroundWork({ timer: false });
-  http = await startBotHttp({ config: s.config, app: s.app, metrics, counts: metrics, log: captureLog().log });
+  const { log, lines } = captureLog();
+  http = await startBotHttp({ config: s.config, app: s.app, metrics, counts: metrics, log });
   if (!http) throw new Error('the receiver did not start');
-  return { s, slack, am, receiver: `${http.url}/alertmanager`, metrics };
+  return { s, slack, am, receiver: `${http.url}/alertmanager`, metrics, httpLog: lines };
 }
 
 const text = (call: RecordedCall) => JSON.stringify(call.body);
@@ -169,6 +172,9 @@ describe('Alertmanager’s webhook into the bot’s alerts', () => {
     expect(await bed.s.app.store.listAlerts({ limit: 10 })).toEqual([]);
     const families = parsePrometheusText(await bed.metrics.render());
     expect(sampleValue(families, 'lotus_chatops_alertmanager_requests_total', { outcome: 'unauthorized' })).toBe(1);
+    // The refusal is logged, without what was sent.
+    expect(bed.httpLog.join('')).toContain('refused an Alertmanager request');
+    expect(bed.httpLog.join('')).not.toContain('am-webhook-token');
   });
 
   it('given basic auth configured, takes the right password and refuses a wrong one', async () => {
@@ -244,6 +250,18 @@ describe('Alertmanager’s webhook into the bot’s alerts', () => {
     expect(silence?.endsAt).toBe('2026-11-30T13:00:00.000Z');
     expect(silence?.createdBy).toBe('slack:UALICE');
     expect((await bed.s.app.store.getAlert('A1'))?.silencedBy).toBe('slack:UALICE');
+  });
+
+  it('given the whole alertmanager check silenced, then a new alert from it is kept without being posted', async () => {
+    const bed = await start();
+    const silenced = await bed.s.run('slack:UALICE', '/alerts silence alertmanager for=1h maintenance');
+    expect(silenced.title).toContain('Silenced the alertmanager check');
+    const fp = bed.am.fire({ alertname: 'DiskFull', severity: 'critical' });
+    expect((await deliver(bed, bed.am.notification(DISK, [fp]))).status).toBe(200);
+    expect(posts(bed.slack)).toEqual([]);
+    expect((await bed.s.app.store.listAlerts({ status: 'firing', limit: 10 })).map((a) => a.check)).toEqual([
+      'alertmanager',
+    ]);
   });
 
   it('keeps the bot’s own silence and says so when Alertmanager no longer knows the alert', async () => {

@@ -27,6 +27,10 @@ export interface AlertDeskOptions {
   changed: () => void;
 }
 
+/** Journal kinds: a silence made in Alertmanager for one of its alerts, and its end. */
+const UPSTREAM_SILENCE = 'alertmanager.silence';
+const UPSTREAM_UNSILENCE = 'alertmanager.unsilence';
+
 export function createAlertDesk(options: AlertDeskOptions): AlertDesk {
   const { store, clock, config } = options;
   const checks = allChecks;
@@ -59,11 +63,44 @@ export function createAlertDesk(options: AlertDeskOptions): AlertDesk {
           },
           options.fetch,
         );
+        // Kept, so that Unsilence can end it there too.
+        await store.appendJournal({
+          at: clock.now(),
+          kind: UPSTREAM_SILENCE,
+          principal: change.by,
+          approvalId: null,
+          data: { alert: alert.id, silence: id },
+        });
         return { created: id };
       } catch (error) {
         if (isOpsError(error)) return { failed: error.message };
         throw error;
       }
+    },
+    async unsilenceUpstream(alert, by) {
+      const apiUrl = options.alertmanager?.apiUrl;
+      if (apiUrl === undefined || alert.check !== ALERTMANAGER_CHECK) return undefined;
+      const made = (await store.recentJournal(UPSTREAM_SILENCE, 500)).find((e) => e.data.alert === alert.id);
+      const ended = new Set(
+        (await store.recentJournal(UPSTREAM_UNSILENCE, 500)).map((e) => e.data.silence).filter(Boolean),
+      );
+      const silence = made?.data.silence;
+      if (typeof silence !== 'string' || ended.has(silence)) return undefined;
+      const { expireAlertmanagerSilence } = await import('./alertmanager-api.js');
+      try {
+        await expireAlertmanagerSilence(apiUrl, silence, options.fetch);
+      } catch (error) {
+        if (isOpsError(error)) return { failed: error.message };
+        throw error;
+      }
+      await store.appendJournal({
+        at: clock.now(),
+        kind: UPSTREAM_UNSILENCE,
+        principal: by,
+        approvalId: null,
+        data: { alert: alert.id, silence },
+      });
+      return { ended: silence };
     },
     unsilence: async (id, by) => after(await store.silenceAlert(id, { until: null, by, reason: null }, clock.now())),
     async silenceCheck(check, change) {

@@ -31,6 +31,8 @@ export interface AlertDesk {
     alert: AlertRecord,
     change: { until: number; by: string; reason: string | null },
   ): Promise<{ created: string } | { failed: string } | undefined>;
+  /** Ends the silence `silenceUpstream` made for the alert in Alertmanager, if it made one. */
+  unsilenceUpstream(alert: AlertRecord, by: string): Promise<{ ended: string } | { failed: string } | undefined>;
   unsilence(id: string, by: string): Promise<AlertRecord | undefined>;
   silenceCheck(check: string, change: { until: number; by: string; reason: string | null }): Promise<SilenceRecord>;
   /** Ends a check's silences; how many there were. */

@@ -7,7 +7,9 @@ const TIMEOUT_MS = 10_000;
 /** The parts of GET /api/v2/alerts (gettableAlerts) read here. */
 const gettableAlerts = z.array(z.looseObject({ fingerprint: z.string(), labels: z.record(z.string(), z.string()) }));
 /** POST /api/v2/silences answers { silenceID }. */
-const postSilenceAnswer = z.looseObject({ silenceID: z.string().min(1) });
+const postSilenceAnswer = z.looseObject({
+  silenceID: z.string().regex(/^[0-9a-fA-F-]{1,64}$/, { error: 'not a silence id' }),
+});
 
 export interface SilenceRequest {
   fingerprint: string;
@@ -60,7 +62,18 @@ export async function createAlertmanagerSilence(
   return parsed.data.silenceID;
 }
 
-async function call(fetchImpl: typeof globalThis.fetch, url: string, init: RequestInit): Promise<unknown> {
+/** Ends a silence this bot made in Alertmanager (DELETE /api/v2/silence/{silenceID}). */
+export async function expireAlertmanagerSilence(
+  apiUrl: string,
+  silenceId: string,
+  fetchImpl: typeof globalThis.fetch = globalThis.fetch,
+): Promise<void> {
+  if (!/^[0-9a-fA-F-]{1,64}$/.test(silenceId))
+    throw new OpsError('ALERTMANAGER_API_FAILED', { call: 'DELETE /api/v2/silence', detail: 'not a silence id' });
+  await call(fetchImpl, `${apiUrl.replace(/\/+$/, '')}/api/v2/silence/${silenceId}`, { method: 'DELETE' }, false);
+}
+
+async function call(fetchImpl: typeof globalThis.fetch, url: string, init: RequestInit, json = true): Promise<unknown> {
   const what = `${init.method} ${new URL(url).pathname}`;
   let response: Response;
   try {
@@ -75,6 +88,7 @@ async function call(fetchImpl: typeof globalThis.fetch, url: string, init: Reque
       call: what,
       detail: `HTTP ${response.status}${text.trim() ? `: ${firstLine(text.trim()).slice(0, 200)}` : ''}`,
     });
+  if (!json) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

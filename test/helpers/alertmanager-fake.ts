@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
  * its webhook_config documentation: it holds alerts, sends the webhook notification (payload version 4) of one alert
  * group to a receiver with the Authorization header its http_config would send, answers GET /api/v2/alerts with
  * gettableAlerts, and takes POST /api/v2/silences (postableSilence: matchers, at least one, each with name, value and
- * isRegex; startsAt, endsAt, createdBy and comment required), answering 400 with a text body for anything else.
+ * isRegex; startsAt, endsAt, createdBy and comment required), answering 400 with a text body for anything else, and
+ * DELETE /api/v2/silence/{silenceID} (expires it; 404 for an unknown id, 500 for one already expired).
  */
 export interface FakeAlert {
   labels: Record<string, string>;
@@ -26,7 +27,7 @@ export interface PostedSilence {
 }
 
 export class FakeAlertmanager {
-  readonly silences: Array<PostedSilence & { id: string }> = [];
+  readonly silences: Array<PostedSilence & { id: string; state: 'active' | 'expired' }> = [];
   readonly alerts = new Map<string, FakeAlert>();
 
   private constructor(
@@ -160,8 +161,15 @@ export class FakeAlertmanager {
       const problem = silenceProblem(silence);
       if (problem) return { status: 400, body: problem };
       const id = randomUUID();
-      this.silences.push({ ...silence, id });
+      this.silences.push({ ...silence, id, state: 'active' });
       return json({ silenceID: id });
+    }
+    if (method === 'DELETE' && path.startsWith('/api/v2/silence/')) {
+      const silence = this.silences.find((x) => x.id === path.slice('/api/v2/silence/'.length));
+      if (!silence) return { status: 404, body: '' };
+      if (silence.state === 'expired') return { status: 500, body: 'silence already expired' };
+      silence.state = 'expired';
+      return { status: 200, body: '' };
     }
     return { status: 404, body: 'not found' };
   }

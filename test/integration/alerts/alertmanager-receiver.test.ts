@@ -250,6 +250,14 @@ describe('Alertmanager’s webhook into the bot’s alerts', () => {
     expect(silence?.endsAt).toBe('2026-11-30T13:00:00.000Z');
     expect(silence?.createdBy).toBe('slack:UALICE');
     expect((await bed.s.app.store.getAlert('A1'))?.silencedBy).toBe('slack:UALICE');
+
+    // Unsilence ends it there too, once.
+    const unsilenced = await bed.s.run('slack:UALICE', '/alerts unsilence A1');
+    expect(JSON.stringify(unsilenced)).toContain(`Its silence in Alertmanager (${silence?.id}) is ended too.`);
+    expect(bed.am.silences.map((x) => x.state)).toEqual(['expired']);
+    const again = await bed.s.run('slack:UALICE', '/alerts unsilence A1');
+    expect(again.severity).toBe('success');
+    expect(JSON.stringify(again)).not.toContain('Alertmanager');
   });
 
   it('given the whole alertmanager check silenced, then a new alert from it is kept without being posted', async () => {

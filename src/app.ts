@@ -1,4 +1,5 @@
 import { alertMessages } from './alerts/alert-messages.js';
+import type { AlertmanagerReceiver } from './alerts/alertmanager-receiver.js';
 import type { BotServices } from './cluster/command-kit.js';
 import { pledgeScheduleJob } from './cluster/pledge/pledge-schedule-job.js';
 import type { Config } from './config/schema.js';
@@ -10,6 +11,7 @@ import type { JobRegistry } from './core/jobs/job-registry.js';
 import { createKernel } from './core/kernel.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
+import { type Metrics, noMetrics } from './core/metrics.js';
 import type { Pager } from './core/pager.js';
 import type { HealthView } from './core/platform-health.js';
 import { processOwner } from './core/process-owner.js';
@@ -32,6 +34,8 @@ export interface App {
   startBackgroundWork(options?: { timer?: boolean }): void;
   /** Resolves once work handed off the answer's path is done: audit entries, chat updates asked for (tests). */
   settled(): Promise<void>;
+  /** Alertmanager's notifications into alerts, when alertmanager.enabled (served by the HTTP listener). */
+  alertmanager?: AlertmanagerReceiver;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,8 @@ export interface AppOptions {
   executionLeaseMs?: number;
   /** PagerDuty, for routes that page (`run` passes it when `pagerduty` is configured). */
   pager?: Pager;
+  /** Where commands, approvals, jobs, lotus calls and SSH commands are counted (/metrics); default: nowhere. */
+  metrics?: Metrics;
 }
 
 /**
@@ -59,6 +65,7 @@ export interface AppOptions {
  */
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? noMetrics;
   const store =
     options.store ?? new SqliteStore(config.store.path, { busyTimeoutMs: parseDuration(config.store.busyTimeout) });
   // The cluster's clients (lotus, SSH) are loaded by the first command or job that needs them, never by /help.
@@ -71,11 +78,12 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
         import('./cluster/create-cluster-services.js'),
         import('./alerts/alert-desk-service.js'),
       ]);
-      const services = createClusterServices(config, { log: options.log, clock });
+      const services = createClusterServices(config, { log: options.log, clock, metrics });
       const alerts = createAlertDesk({
         store,
         clock,
         config: config.alerts,
+        alertmanager: config.alertmanager,
         services: () => services,
         changed: () => kernel.changed(),
       });
@@ -88,6 +96,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     owner: options.owner ?? processOwner(clock),
     executionLeaseMs: options.executionLeaseMs ?? parseDuration(config.store.executionLease),
     ...(options.health ? { health: options.health } : {}),
+    metrics,
   });
   kernel.addJob({
     name: 'store-check',
@@ -135,8 +144,20 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       }),
     );
   }
+  let alertmanager: AlertmanagerReceiver | undefined;
+  if (config.alertmanager.enabled) {
+    const { alertmanagerReceiver } = await import('./alerts/alertmanager-receiver.js');
+    alertmanager = alertmanagerReceiver({
+      store,
+      clock,
+      alerts: config.alerts,
+      config: config.alertmanager,
+      changed: () => kernel.changed(),
+    });
+  }
   return {
     config,
+    ...(alertmanager ? { alertmanager } : {}),
     runtime: kernel.runtime,
     store,
     posters: kernel.posters,

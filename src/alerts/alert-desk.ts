@@ -23,6 +23,16 @@ export interface AlertDesk {
   get(id: string): Promise<AlertRecord | undefined>;
   ack(id: string, by: string): Promise<AlertRecord | undefined>;
   silence(id: string, change: { until: number; by: string; reason: string | null }): Promise<AlertRecord | undefined>;
+  /**
+   * For an alert Alertmanager sent, when alertmanager.apiUrl is set: the matching silence made there too. Undefined
+   * when there is nothing to do; otherwise the silence's id, or why it could not be made (the bot's own silence stands).
+   */
+  silenceUpstream(
+    alert: AlertRecord,
+    change: { until: number; by: string; reason: string | null },
+  ): Promise<{ created: string } | { failed: string } | undefined>;
+  /** Ends the silence `silenceUpstream` made for the alert in Alertmanager, if it made one. */
+  unsilenceUpstream(alert: AlertRecord, by: string): Promise<{ ended: string } | { failed: string } | undefined>;
   unsilence(id: string, by: string): Promise<AlertRecord | undefined>;
   silenceCheck(check: string, change: { until: number; by: string; reason: string | null }): Promise<SilenceRecord>;
   /** Ends a check's silences; how many there were. */

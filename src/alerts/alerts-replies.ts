@@ -96,11 +96,17 @@ export async function silenceTarget(
   if (/^a\d+$/i.test(target)) {
     const alert = await firingAlert(desk, target, 'silence');
     await desk.silence(alert.id, change);
+    const upstream = await desk.silenceUpstream(alert, change);
     return {
       title: `Silenced ${alert.id} ${until}`,
-      severity: 'success',
+      severity: upstream && 'failed' in upstream ? 'warning' : 'success',
       blocks: [
         block.text(`${alert.summary}\nIt is still watched and resolves on its own; nobody is told about it meanwhile.`),
+        ...(upstream === undefined
+          ? []
+          : 'created' in upstream
+            ? [block.text(`Silenced in Alertmanager too (silence ${upstream.created}), until the same time.`)]
+            : [block.notice('warning', `Not silenced in Alertmanager: ${upstream.failed}`)]),
       ],
     };
   }
@@ -121,7 +127,19 @@ export async function unsilenceTarget(desk: AlertDesk, target: string, by: strin
   if (/^a\d+$/i.test(target)) {
     const alert = await knownAlert(desk, target);
     await desk.unsilence(alert.id, by);
-    return { title: `Unsilenced ${alert.id}`, severity: 'success', blocks: [block.text(alert.summary)] };
+    const upstream = await desk.unsilenceUpstream(alert, by);
+    return {
+      title: `Unsilenced ${alert.id}`,
+      severity: upstream && 'failed' in upstream ? 'warning' : 'success',
+      blocks: [
+        block.text(alert.summary),
+        ...(upstream === undefined
+          ? []
+          : 'ended' in upstream
+            ? [block.text(`Its silence in Alertmanager (${upstream.ended}) is ended too.`)]
+            : [block.notice('warning', `Its silence in Alertmanager is still on: ${upstream.failed}`)]),
+      ],
+    };
   }
   const check = checkName(desk, target);
   const ended = await desk.unsilenceCheck(check, by);

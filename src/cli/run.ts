@@ -22,12 +22,20 @@ export async function run(configPath: string | undefined, as: string | undefined
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
   // Group robots and PagerDuty: their webhooks and keys are read from the environment before anything starts.
   const outbound = startOutboundAlerts({ config, env: process.env, log });
-  const app = await createApp(config, { log, health, ...(outbound.pager ? { pager: outbound.pager } : {}) }).catch(
-    async (error: unknown) => {
-      await outbound.stop();
-      throw error;
-    },
-  );
+  // /metrics: a registry of the bot's own, made only when asked for (prom-client is not loaded otherwise).
+  const metrics = config.metrics.enabled
+    ? (await import('../net/prometheus-metrics.js')).createPrometheusMetrics()
+    : undefined;
+  const app = await createApp(config, {
+    log,
+    health,
+    ...(outbound.pager ? { pager: outbound.pager } : {}),
+    ...(metrics ? { metrics } : {}),
+  }).catch(async (error: unknown) => {
+    await outbound.stop();
+    throw error;
+  });
+  metrics?.watch({ health, firingAlerts: () => app.store.listAlerts({ status: 'firing', limit: 10_000 }) });
   // A damaged store is found before the bot takes a command, not after it has written into the damage.
   const integrity = await app.store.checkIntegrity();
   if (!integrity.ok) {
@@ -39,7 +47,7 @@ export async function run(configPath: string | undefined, as: string | undefined
   let chat: ChatPlatforms;
   try {
     // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
-    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
+    chat = await startChatPlatforms({ config, app, health, log, env: process.env, ...(metrics ? { metrics } : {}) });
   } catch (error) {
     await outbound.stop();
     await app.close();
@@ -47,6 +55,16 @@ export async function run(configPath: string | undefined, as: string | undefined
   }
   stops.push(() => chat.stop());
   stops.push(runOutboundAlerts(outbound, app.posters));
+  if (config.metrics.enabled || config.alertmanager.enabled) {
+    const { startBotHttp } = await import('./start-bot-http.js');
+    const listener = await startBotHttp({
+      config,
+      app,
+      ...(metrics ? { metrics, counts: metrics } : {}),
+      log,
+    });
+    if (listener) stops.push(() => listener.close());
+  }
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {

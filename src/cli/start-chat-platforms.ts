@@ -7,6 +7,7 @@ import type { ChannelRef } from '../core/command.js';
 import { parseDuration } from '../core/duration.js';
 import { isOpsError, OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { Runtime } from '../core/runtime.js';
 import { ConnectionHealth, type HealthReporter, platformName } from '../net/connection-health.js';
 import { OutageAnnouncer } from '../net/outage-announcer.js';
@@ -24,6 +25,8 @@ export interface ChatPlatformsOptions {
   log: Logger;
   env: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** Outbox drops are counted here (/metrics). */
+  metrics?: Metrics;
   /** Slack Socket Mode links kept open (default 2: the second takes commands while the first is refreshed). */
   slackSocketLinks?: number;
   /** First wait before starting a platform again that could not be reached at start (default 5 s, doubling to 5 min). */
@@ -115,7 +118,7 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
         update: (ref, reply) => started().update(ref, reply),
         replyInThread: (ref, reply) => started().replyInThread(ref, reply),
       },
-      { clock, log, health: reporter },
+      { clock, log, health: reporter, ...(options.metrics ? { metrics: options.metrics } : {}) },
     );
     outboxes.set(platform.name, outbox);
     app.posters.register(outbox);

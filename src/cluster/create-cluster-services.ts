@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { type Metrics, noMetrics } from '../core/metrics.js';
 import { FullNodeApi } from '../lotus/full-node-api.js';
 import { MinerApi } from '../lotus/miner-api.js';
 import type { MinerRole } from '../lotus/miner-roles.js';
@@ -24,13 +25,20 @@ export interface ClusterServicesDeps {
   lotusTimeoutMs?: number;
   /** How lotus is reached directly (the global fetch): the bench times the same reads made one at a time through it. */
   fetch?: typeof globalThis.fetch;
+  /** Lotus calls and SSH commands are counted here (/metrics). */
+  metrics?: Metrics;
 }
 
 export function createClusterServices(config: Config, deps: ClusterServicesDeps): ClusterServices {
   const { cluster } = config;
   const miners = new Map<string, MinerApi>();
   const daemons = new Map<string, FullNodeApi>();
-  const rpcOptions = { logger: deps.log.child({ component: 'lotus' }), timeoutMs: deps.lotusTimeoutMs ?? 30_000 };
+  const metrics = deps.metrics ?? noMetrics;
+  const rpcOptions = {
+    logger: deps.log.child({ component: 'lotus' }),
+    timeoutMs: deps.lotusTimeoutMs ?? 30_000,
+    metrics,
+  };
   // Lotus is on the cluster's LAN and never goes through the chat platforms' proxy, unless an endpoint says so.
   // The proxy's transport (undici) and the SSH client are loaded when first used: a command that needs neither, such
   // as `exec /help`, starts faster without them.
@@ -81,7 +89,11 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
       });
       return {
         pool,
-        executor: new HostExecutor(pool, { logger: log, defaultTimeoutMs: parseDuration(config.ssh.commandTimeout) }),
+        executor: new HostExecutor(pool, {
+          logger: log,
+          defaultTimeoutMs: parseDuration(config.ssh.commandTimeout),
+          metrics,
+        }),
       };
     })();
     return (await ssh).executor;

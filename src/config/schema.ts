@@ -207,7 +207,11 @@ const alertRouteSchema = z.strictObject({
     .array(z.enum(['info', 'warning', 'critical']))
     .min(1)
     .optional(),
-  checks: z.array(z.enum(alertCheckNames)).min(1).optional(),
+  /** `alertmanager` names the alerts Alertmanager sends (the receiver). */
+  checks: z
+    .array(z.enum([...alertCheckNames, 'alertmanager']))
+    .min(1)
+    .optional(),
   actors: z
     .array(z.string().regex(/^[ft]0\d+$/, { error: 'must be a miner actor ID such as f01234' }))
     .min(1)
@@ -336,6 +340,61 @@ const pagerDutySchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).default('https://events.pagerduty.com/v2/enqueue'),
 });
 export type PagerDutyConfig = z.output<typeof pagerDutySchema>;
+/**
+ * The bot's own HTTP listener, for /metrics and the Alertmanager receiver. It starts only when one of them is on, and
+ * listens on loopback unless told otherwise: metrics and alerts are for the monitoring next to the bot.
+ */
+const httpSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(9464),
+});
+
+const metricsSchema = z.strictObject({
+  /** GET /metrics on the HTTP listener, in Prometheus's text format. Off by default. */
+  enabled: z.boolean().default(false),
+});
+
+const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Prometheus label name' });
+
+const alertmanagerSchema = z.strictObject({
+  /** POST /alertmanager on the HTTP listener: Alertmanager's webhook (payload version 4). Off by default. */
+  enabled: z.boolean().default(false),
+  /** The bearer token Alertmanager sends (http_config.authorization.credentials), from the environment. */
+  token: z
+    .string()
+    .min(16, { error: 'must be at least 16 characters: make one with `openssl rand -hex 32`' })
+    .optional(),
+  /** Or HTTP basic auth (http_config.basic_auth), the password from the environment. */
+  basicAuth: z
+    .strictObject({
+      username: z.string().min(1),
+      password: z.string().min(16, { error: 'must be at least 16 characters: make one with `openssl rand -hex 32`' }),
+    })
+    .optional(),
+  /** The label whose value is the alert's severity. */
+  severityLabel: promLabelName.default('severity'),
+  /** Severity label values and what they are here; a value not listed is a warning. */
+  severities: z.record(z.string(), z.enum(['info', 'warning', 'critical'])).default({
+    critical: 'critical',
+    page: 'critical',
+    error: 'critical',
+    warning: 'warning',
+    info: 'info',
+    none: 'info',
+  }),
+  /** A label holding the miner actor (f01234) the alert is about, for routes by actor. */
+  actorLabel: promLabelName.optional(),
+  /** Requests larger than this are refused (413) before they are read. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Alertmanager's own URL (http://alertmanager:9093): Silence then also creates the silence there (API v2). */
+  apiUrl: z.string().url().optional(),
+});
+export type AlertmanagerConfig = z.output<typeof alertmanagerSchema>;
 
 const sshSchema = z.strictObject({
   privateKeyPath: z.string().min(1).optional(),
@@ -399,6 +458,9 @@ export const configSchema = z
     robots: z.array(robotSchema).default([]),
     /** PagerDuty services alert routes may page (pagerduty:NAME in a route's mention). */
     pagerduty: z.array(pagerDutySchema).default([]),
+    http: httpSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    alertmanager: alertmanagerSchema.prefault({}),
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -484,6 +546,13 @@ export const configSchema = z
     if (config.slack?.enabled && config.slack.mode === 'http' && config.slack.signingSecret === undefined) {
       problem(['slack', 'signingSecret'], 'HTTP mode needs the signing secret');
     }
+    const am = config.alertmanager;
+    if (am.enabled && (am.token === undefined) === (am.basicAuth === undefined)) {
+      problem(
+        ['alertmanager'],
+        'the receiver needs exactly one of token (bearer) or basicAuth, as the http_config of its webhook_configs sends',
+      );
+    }
   });
 
 function uniqueNames(
@@ -536,3 +605,4 @@ export type WorkerConfig = HostConfig['workers'][number];
 export type DaemonConfig = Config['cluster']['daemons'][number];
 export type NetworkConfig = Config['network'];
 export type ApprovalRule = z.output<typeof approvalRule>;
+export type HttpConfig = Config['http'];

@@ -198,6 +198,17 @@ const catalogue = {
   },
   ALERT_RESOLVED: { message: 'Alert {id} is already resolved: there is nothing to {what}.', kind: 'refused' },
 
+  // Alertmanager (its receiver and its API v2)
+  ALERTMANAGER_API_FAILED: {
+    message: 'Alertmanager did not take {call}: {detail}',
+    hint: 'Check alertmanager.apiUrl and that the bot can reach it.',
+    kind: 'failed',
+  },
+  ALERTMANAGER_ALERT_GONE: {
+    message: 'Alertmanager no longer knows the alert with fingerprint {fingerprint}: no silence was made there.',
+    kind: 'failed',
+  },
+
   // Chat platforms (the codes of one platform are in its adapter: slack-error.ts, discord-error.ts)
   PLATFORM_UNREACHABLE: { message: '{platform} is unreachable ({hop}): {detail}', kind: 'failed' },
   PLATFORM_DNS_FAILED: {

@@ -8,6 +8,7 @@ import type { CommandDefinition, DestructiveCommand } from './command.js';
 import { type JobDefinition, JobRegistry } from './jobs/job-registry.js';
 import type { Logger } from './logger.js';
 import { chatUpdatesJob, type SubjectHandler } from './messages/chat-updates.js';
+import { type Metrics, noMetrics } from './metrics.js';
 import type { HealthView } from './platform-health.js';
 import type { RbacRules } from './rbac.js';
 import { Runtime } from './runtime.js';
@@ -24,6 +25,8 @@ export interface KernelOptions<S> {
   owner: ExecutionOwner;
   executionLeaseMs?: number;
   health?: HealthView;
+  /** Where commands, approvals and job runs are counted (/metrics); nothing is counted without it. */
+  metrics?: Metrics;
 }
 
 /** The runtime with its posters and background jobs: what every process builds, whatever its adapters. */
@@ -54,8 +57,15 @@ export interface Kernel<S> {
 
 export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
   const { store, clock, log } = options;
+  const metrics = options.metrics ?? noMetrics;
   const posters = new ChannelPosters(log);
-  const jobs = new JobRegistry({ store, clock, log: log.child({ component: 'jobs' }), owner: options.owner.id });
+  const jobs = new JobRegistry({
+    store,
+    clock,
+    log: log.child({ component: 'jobs' }),
+    owner: options.owner.id,
+    metrics,
+  });
   let background = false;
   const kicks = new Set<Promise<void>>();
   const changed = (): void => {
@@ -80,9 +90,10 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     ...(options.health ? { health: options.health } : {}),
     jobs,
     onChange: changed,
+    metrics,
   });
   const leaf = (path: string) => runtime.leaves().find((l) => l.path === path)?.leaf;
-  for (const job of approvalJobs({ store, clock, leaf, changed, leaseMs })) jobs.register(job);
+  for (const job of approvalJobs({ store, clock, leaf, changed, leaseMs, metrics })) jobs.register(job);
   const handlers: SubjectHandler[] = [
     approvalMessages({
       store,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ExecutionOwner, ScheduleRecord, Store } from '../store/store.js';
 import { ApprovalGate, type GateAuditEntry } from './approval/approval-gate.js';
 import type { ApprovalRule } from './approval/approval-policy.js';
@@ -20,6 +21,7 @@ import { newCorrelationId } from './correlation-id.js';
 import { isOpsError, OpsError } from './errors.js';
 import { failureReply } from './failure-reply.js';
 import type { Logger } from './logger.js';
+import { type Metrics, noMetrics } from './metrics.js';
 import { coerce, mapTokens, type RawArgs, tokenize, usageOf } from './parse-args.js';
 import type { HealthView } from './platform-health.js';
 import { channelAllowed, type RbacRules, resolveRole } from './rbac.js';
@@ -67,6 +69,8 @@ export interface RuntimeOptions<S> {
   jobs?: { list(): Promise<JobStatus[]> };
   /** Called when something changed that chat messages should show (the long-lived process updates them at once). */
   onChange?: () => void;
+  /** Where commands and approval steps are counted (/metrics); nothing is counted without it. */
+  metrics?: Metrics;
 }
 
 interface Resolved<S> {
@@ -86,9 +90,11 @@ export class Runtime<S = unknown> {
   /** Work handed off the answer's path (audit entries of read commands), awaited by `settled()`. */
   private readonly background = new Set<Promise<void>>();
   private loadedServices: Promise<S> | undefined;
+  private readonly metrics: Metrics;
 
   constructor(private readonly options: RuntimeOptions<S>) {
     this.commands = new Map(options.commands.map((c) => [c.name, c]));
+    this.metrics = options.metrics ?? noMetrics;
     this.gate = new ApprovalGate<S>({
       store: options.store,
       clock: options.clock,
@@ -100,6 +106,7 @@ export class Runtime<S = unknown> {
         this.context(await this.services(), principal, channel, correlationId, log, progress, execution),
       audit: (entry) => this.audit(entry),
       changed: () => this.options.onChange?.(),
+      metrics: this.metrics,
     });
   }
 
@@ -120,12 +127,22 @@ export class Runtime<S = unknown> {
   }
 
   async dispatch(inbound: InboundCommand): Promise<Reply> {
+    const started = performance.now();
+    const where = { path: '(unknown)' };
+    const reply = await this.answer(inbound, where);
+    this.metrics.command(where.path, reply.outcome ?? 'ok', (performance.now() - started) / 1000);
+    return reply;
+  }
+
+  /** `where.path` is set once the command is known: what people mistype must not become a series each. */
+  private async answer(inbound: InboundCommand, where: { path: string }): Promise<Reply> {
     const correlationId = newCorrelationId();
     const log = this.options.log.child({ correlationId, principal: inbound.principal.id, command: inbound.command });
     let path = inbound.command;
     try {
       const resolved = this.resolve(inbound);
       path = resolved.path;
+      where.path = path;
       const { leaf } = resolved;
       const role = resolveRole(this.options.rbac, inbound.principal);
       if (!hasRole(role, leaf.role)) {

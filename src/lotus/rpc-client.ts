@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { firstLine, OpsError } from '../core/errors.js';
+import { firstLine, isOpsError, OpsError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { type Metrics, noMetrics, outcomeOfCode } from '../core/metrics.js';
 import type { LotusApiKind, LotusEndpoint } from './api-info.js';
 import { type LotusPermission, requiredPermission, tokenCli } from './permissions.js';
 
@@ -45,6 +47,8 @@ export interface RpcClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Waits between retries; tests replace it so that nothing sleeps. */
   sleep?: (ms: number) => Promise<void>;
+  /** Each method call's outcome and latency, retries and fail-overs included (/metrics). */
+  metrics?: Metrics;
 }
 
 /** What went over the wire, for the bench and tests. */
@@ -132,6 +136,7 @@ export class RpcClient {
   private readonly fetchImpl: typeof globalThis.fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly metrics: Metrics;
   private nextId = 1;
   private preferred = 0;
   private stats: RpcCounters = { requests: 0, byMethod: {}, batches: 0 };
@@ -148,6 +153,7 @@ export class RpcClient {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.sleep = options.sleep ?? defaultSleep;
     this.limit = pLimit(options.maxConcurrent ?? 16);
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /** host:port of every endpoint, for messages. */
@@ -169,6 +175,23 @@ export class RpcClient {
     params: readonly unknown[],
     schema: z.ZodType<T>,
     options: CallOptions = {},
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await this.callOnce(method, params, schema, options);
+      this.metrics.lotusCall(this.api, method, 'ok', (performance.now() - started) / 1000);
+      return value;
+    } catch (error) {
+      this.metrics.lotusCall(this.api, method, callOutcome(error), (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  private async callOnce<T>(
+    method: string,
+    params: readonly unknown[],
+    schema: z.ZodType<T>,
+    options: CallOptions,
   ): Promise<T> {
     const id = this.nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method: NAMESPACE + method, params });
@@ -204,6 +227,27 @@ export class RpcClient {
     options: CallOptions = {},
   ): Promise<BatchResults<R>> {
     if (requests.length === 0) return [] as unknown as BatchResults<R>;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let results: BatchResults<R>;
+    try {
+      results = await this.batchOnce(requests, options);
+    } catch (error) {
+      for (const r of requests) this.metrics.lotusCall(this.api, r.method, callOutcome(error), seconds());
+      throw error;
+    }
+    const each = results as readonly BatchResult<unknown>[];
+    requests.forEach((r, i) => {
+      const result = each[i];
+      this.metrics.lotusCall(this.api, r.method, result?.ok ? 'ok' : callOutcome(result?.error), seconds());
+    });
+    return results;
+  }
+
+  private async batchOnce<const R extends readonly RpcRequest<unknown>[]>(
+    requests: R,
+    options: CallOptions,
+  ): Promise<BatchResults<R>> {
     // go-jsonrpc writes nothing for a notification inside a batch but still writes its comma: every item needs an id.
     const ids = requests.map(() => this.nextId++);
     const body = JSON.stringify(
@@ -399,6 +443,12 @@ export class RpcClient {
         : [...perEndpoint].map(([where, what]) => `${where}: ${what}`).join('; ');
     return new OpsError('LOTUS_UNREACHABLE', { endpoint: endpoints.join(', '), detail, method: label }, { cause });
   }
+}
+
+/** A failed call as a metrics outcome: `timeout`, `unreachable`, `error` … (the LOTUS_ code's tail). */
+function callOutcome(error: unknown): string {
+  if (isOpsError(error)) return outcomeOfCode(error.code, 'LOTUS_');
+  return error instanceof Error && error.name === 'AbortError' ? 'aborted' : 'internal';
 }
 
 function batchLabel(methods: readonly string[]): string {

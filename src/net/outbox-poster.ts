@@ -2,6 +2,7 @@ import type { ChannelPoster, MessageRef } from '../core/channel-poster.js';
 import type { Clock } from '../core/clock.js';
 import type { ChannelRef } from '../core/command.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { Reply } from '../core/reply.js';
 import type { HealthReporter } from './connection-health.js';
 import { isUnreachable } from './platform-error.js';
@@ -14,6 +15,8 @@ export interface OutboxOptions {
   /** A message still not posted after this long is dropped, with an error in the log (default 6 h). */
   maxAgeMs?: number;
   health?: HealthReporter;
+  /** Each message given up on is counted here (/metrics). */
+  metrics?: Metrics;
 }
 
 /** What waits: a new post, an update of a posted message, or an answer in its thread. */
@@ -153,6 +156,7 @@ export class OutboxPoster implements ChannelPoster {
 
   private drop(item: Waiting, reason: string): void {
     this.dropped++;
+    this.options.metrics?.outboxDropped(this.platform);
     this.options.log.error(
       {
         platform: this.platform,

@@ -5,6 +5,7 @@ import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { OpsError } from '../core/errors.js';
 import { type Logger, redactSecrets, silentLogger } from '../core/logger.js';
+import { type Metrics, noMetrics, outcomeOfCode } from '../core/metrics.js';
 import { quoteArgv } from './quote-argv.js';
 import type { SshHost } from './ssh-host.js';
 import type { SshPool } from './ssh-pool.js';
@@ -50,6 +51,8 @@ export interface HostExecutorOptions {
    * cannot report the kill. Default 5 s.
    */
   graceMs?: number;
+  /** Each command's outcome and duration, by host (/metrics). */
+  metrics?: Metrics;
 }
 
 /** A channel that never opened: the command did not start, so running it again is safe. */
@@ -83,6 +86,7 @@ export class HostExecutor {
   private readonly defaultTimeoutMs: number;
   private readonly maxOutputBytes: number;
   private readonly graceMs: number;
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly pool: SshPool,
@@ -92,6 +96,7 @@ export class HostExecutor {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
     this.maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
     this.graceMs = options.graceMs ?? 5_000;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /**
@@ -100,6 +105,20 @@ export class HostExecutor {
    * authentication failure, host key refused, command not found (exit 127), output too large, connection lost.
    */
   async run(host: SshHost, argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const started = performance.now();
+    try {
+      const result = await this.runOnce(host, argv, options);
+      const outcome = result.code === 0 ? 'ok' : 'exit-nonzero';
+      this.metrics.sshCommand(host.name, outcome, (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      const outcome = error instanceof OpsError ? outcomeOfCode(error.code, 'SSH_') : 'internal';
+      this.metrics.sshCommand(host.name, outcome, (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  private async runOnce(host: SshHost, argv: readonly string[], options: RunOptions): Promise<RunResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       const detail = `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`;

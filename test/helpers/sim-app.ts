@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/schema.js';
 import { FakeClock } from '../../src/core/clock.js';
 import type { Principal } from '../../src/core/command.js';
 import type { Logger } from '../../src/core/logger.js';
+import type { Metrics } from '../../src/core/metrics.js';
 import { packageRoot } from '../../src/core/package-root.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
@@ -40,6 +41,8 @@ export async function startSimApp(
     configure?: (config: Config, sim: SimulatedCluster) => void;
     /** More of createApp's options, made once the configuration and the log exist (PagerDuty, say). */
     appOptions?: (config: Config, log: Logger, clock: FakeClock) => Partial<AppOptions>;
+    /** Where the app counts what it does (/metrics); nowhere by default. */
+    metrics?: Metrics;
   } = {},
 ): Promise<SimApp> {
   const clock = new FakeClock(options.now ?? NOON);
@@ -54,7 +57,12 @@ export async function startSimApp(
   );
   options.configure?.(config, sim);
   const { log, lines } = captureLog();
-  const app = await createApp(config, { log, clock, ...options.appOptions?.(config, log, clock) });
+  const app = await createApp(config, {
+    log,
+    clock,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...options.appOptions?.(config, log, clock),
+  });
   const posted: Reply[] = [];
   app.posters.register({
     platform: 'terminal',

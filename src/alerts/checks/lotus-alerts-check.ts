@@ -14,38 +14,47 @@ export const lotusAlertsCheck: AlertCheck = {
   async run(ctx) {
     const report = new Report(lotusAlertsCheck, ctx.now);
     const { daemons, miners } = ctx.services.topology;
-    await Promise.all([
-      ...daemons.map((d) =>
-        checkNode(report, d.name, () => ctx.services.daemon(d.name).logAlerts(ctx.call), `daemons:${d.name}`),
+    const nodes = [
+      ...daemons.map((d) => ({
+        node: d.name,
+        read: () => ctx.services.daemon(d.name).logAlerts(ctx.call),
+        cause: `daemons:${d.name}`,
+      })),
+      ...miners.map((m) => ({
+        node: m.name,
+        read: () => ctx.services.miner(m.name).logAlerts(ctx.call),
+        cause: `miners:${m.name}`,
+        actor: m.actor,
+      })),
+    ];
+    // Read at once, reported in the configuration's order: /status lists the nodes the same way every time.
+    const reads = await Promise.all(
+      nodes.map((n) =>
+        n.read().then(
+          (alerts) => ({ alerts }),
+          (error: unknown) => ({ error }),
+        ),
       ),
-      ...miners.map((m) =>
-        checkNode(report, m.name, () => ctx.services.miner(m.name).logAlerts(ctx.call), `miners:${m.name}`, m.actor),
-      ),
-    ]);
+    );
+    nodes.forEach((n, i) => checkNode(report, n, reads[i] as Read));
     return report.outcome();
   },
 };
 
+type Read = { alerts: Alert[] } | { error: unknown };
+
 /** `cause`: the alert the node being down raises, which explains this read failing. */
-async function checkNode(
-  report: Report,
-  node: string,
-  read: () => Promise<Alert[]>,
-  cause: string,
-  actor?: string,
-): Promise<void> {
-  let alerts: Alert[];
-  try {
-    alerts = await read();
-  } catch (error) {
-    report.cannotCheck('lotus alerts', node, `${node}'s lotus alerts`, error, {
+function checkNode(report: Report, n: { node: string; cause: string; actor?: string }, read: Read): void {
+  const { node, cause, actor } = n;
+  if ('error' in read) {
+    report.cannotCheck('lotus alerts', node, `${node}'s lotus alerts`, read.error, {
       cause,
       ...(actor === undefined ? {} : { actor }),
     });
     return;
   }
-  const active = alerts.filter((a) => a.Active);
-  if (active.length === 0) report.ok('lotus alerts', node, `none active (${alerts.length} known)`);
+  const active = read.alerts.filter((a) => a.Active);
+  if (active.length === 0) report.ok('lotus alerts', node, `none active (${read.alerts.length} known)`);
   for (const alert of active) {
     const type = `${alert.Type.System}/${alert.Type.Subsystem}`;
     const message = messageText(alert.LastActive?.Message);

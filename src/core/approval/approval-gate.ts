@@ -5,6 +5,7 @@ import type { CommandContext, DestructiveCommand, LeafCommand, Plan, Principal, 
 import { OpsError } from '../errors.js';
 import { failureReply } from '../failure-reply.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { type RbacRules, resolveRole } from '../rbac.js';
 import { block, type Reply } from '../reply.js';
 import { hasRole, type Role } from '../roles.js';
@@ -55,6 +56,8 @@ export interface GateHost<S> {
   audit(entry: GateAuditEntry): Promise<void>;
   /** Something changed that chat messages should show. */
   changed(): void;
+  /** Each request, vote and execution outcome is counted here. */
+  metrics: Metrics;
 }
 
 /**
@@ -70,6 +73,7 @@ export class ApprovalGate<S> {
   async request(ctx: CommandContext<S>, path: string, leaf: DestructiveCommand<S>, args: unknown): Promise<Reply> {
     const plan = await leaf.plan(ctx, args as never);
     if (plan.blocked) {
+      this.host.metrics.approval('blocked');
       await this.host.audit({
         principal: ctx.principal.id,
         event: 'command.blocked',
@@ -107,6 +111,7 @@ export class ApprovalGate<S> {
       reasonRequired: policy.reasonRequired === true,
       parentId: null,
     });
+    this.host.metrics.approval('requested');
     return { ...approvalMessage({ approval, plan: plan.reply }), outcome: 'pending-approval' };
   }
 
@@ -142,6 +147,7 @@ export class ApprovalGate<S> {
     if (outcome.kind === 'not-found') throw new OpsError('APPROVAL_NOT_FOUND', { id: outcome.id });
     const { approval } = outcome;
     const verdict = outcome.decision;
+    this.host.metrics.approval(verdict.kind);
     if (verdict.kind === 'refused') {
       await this.refused(ctx, approval, verdict);
       throw refusal(verdict.reason, approval, ctx);
@@ -205,6 +211,7 @@ export class ApprovalGate<S> {
       },
       (error) => failureReply(error, { path: approval.command, correlationId: voterCtx.correlationId, log }).reply,
     );
+    this.host.metrics.approval(reply.outcome === 'ok' ? 'succeeded' : 'failed');
     return {
       ...reply,
       correlationId: voterCtx.correlationId,

@@ -2,6 +2,7 @@ import type { Store } from '../../store/store.js';
 import type { Clock } from '../clock.js';
 import type { DestructiveCommand, LeafCommand } from '../command.js';
 import type { JobDefinition } from '../jobs/job-registry.js';
+import type { Metrics } from '../metrics.js';
 
 export interface ApprovalJobsOptions<S> {
   store: Store;
@@ -11,6 +12,7 @@ export interface ApprovalJobsOptions<S> {
   changed(): void;
   /** Execution leases: an interrupted execution is looked for every half lease (at most every 10 s). */
   leaseMs: number;
+  metrics: Metrics;
 }
 
 /** A continuation waits this long for a person by default: long enough to reach someone at night. */
@@ -31,6 +33,7 @@ export function approvalJobs<S>(options: ApprovalJobsOptions<S>): JobDefinition[
       timeoutMs: 30_000,
       async run({ now }) {
         const expired = await store.expireApprovals(now);
+        if (expired.length > 0) options.metrics.approval('expired', expired.length);
         if (expired.length > 0) options.changed();
         return undefined;
       },

@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { JobRecord, Store } from '../../store/store.js';
 import type { Clock } from '../clock.js';
 import type { JobStatus } from '../command.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { type Metrics, noMetrics } from '../metrics.js';
 import { explainable } from '../store-failure.js';
 
 /** One run of a job: its time, a signal that fires at its timeout, and the state the previous run left. */
@@ -33,6 +35,8 @@ export interface JobRegistryOptions {
   owner: string;
   /** How often `start` looks for due jobs (default 1 s). */
   tickMs?: number;
+  /** Each run's outcome and duration is counted here (/metrics). */
+  metrics?: Metrics;
 }
 
 /**
@@ -168,6 +172,7 @@ export class JobRegistry {
    */
   private execute(job: JobDefinition, claimed: JobRecord): { recorded: Promise<void>; ended: Promise<void> } {
     const startedAt = this.options.clock.now();
+    const startedPerf = performance.now();
     const controller = new AbortController();
     const log = this.options.log.child({ job: job.name });
     const work = (async () => job.run({ now: startedAt, signal: controller.signal, state: claimed.state, log }))();
@@ -175,7 +180,7 @@ export class JobRegistry {
       () => undefined,
       () => undefined,
     );
-    return { recorded: this.record(job, work, controller, startedAt, log), ended };
+    return { recorded: this.record(job, work, controller, startedAt, startedPerf, log), ended };
   }
 
   private async record(
@@ -183,6 +188,7 @@ export class JobRegistry {
     work: Promise<Record<string, unknown> | undefined>,
     controller: AbortController,
     startedAt: number,
+    startedPerf: number,
     log: Logger,
   ): Promise<void> {
     const { store, clock } = this.options;
@@ -211,6 +217,8 @@ export class JobRegistry {
     } finally {
       clearTimeout(timer);
     }
+    // Wall time, not the clock's: a run on a test's frozen clock still took the time it took.
+    (this.options.metrics ?? noMetrics).jobRun(job.name, outcome, (performance.now() - startedPerf) / 1000);
     await store
       .finishJob({
         name: job.name,

@@ -62,11 +62,11 @@ describe('/status', () => {
       expect.stringMatching(/^pass Funds \| f01000 control 1 f01004: 3\.1 FIL \(floor /),
       'pass Funds | f01000 available: 120.75 FIL',
       'pass lotus alerts | daemon-public: none active (1 known)',
+      'pass lotus alerts | daemon-internal: none active (0 known)',
       'pass lotus alerts | winning-post-miner: none active (0 known)',
       'pass lotus alerts | window-post-miner: none active (1 known)',
       'pass lotus alerts | seal-miner: none active (2 known)',
       'pass lotus alerts | deal-miner: none active (0 known)',
-      'pass lotus alerts | daemon-internal: none active (0 known)',
     ]);
   });
 

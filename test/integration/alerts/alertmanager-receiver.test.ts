@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBotHttp } from '../../../src/cli/start-bot-http.js';
+import { type OutboundAlerts, startOutboundAlerts } from '../../../src/cli/start-outbound-alerts.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { HttpListener } from '../../../src/net/http-listener.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../../../src/net/prometheus-metrics.js';
@@ -11,6 +12,7 @@ import { harnessOf, type SimApp, startSimApp } from '../../helpers/sim-app.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
 import { buttonClick } from '../../helpers/slack-payload-builders.js';
 import { blocksOf, buttonsOf, type SlackTestBed, startSlackTestBed } from '../../helpers/slack-test-bed.js';
+import { startWecomFakeRobot, type WecomFakeRobot } from '../../helpers/wecom-fake-robot.js';
 
 const ALERTS = 'C0ALERTS';
 const TOKEN = 'am-webhook-token-0123456789abcdef';
@@ -19,7 +21,12 @@ const DISK = { key: '{}/{severity="critical"}:{alertname="DiskFull"}', labels: {
 let slack: SlackTestBed | undefined;
 let am: FakeAlertmanager | undefined;
 let http: HttpListener | undefined;
+let stopOutbound: (() => Promise<void>) | undefined;
+let flushOutbound: () => Promise<void> = async () => undefined;
 afterEach(async () => {
+  await stopOutbound?.();
+  stopOutbound = undefined;
+  flushOutbound = async () => undefined;
   await http?.close();
   await slack?.close();
   await am?.close();
@@ -40,8 +47,10 @@ interface Bed {
  * The whole bot on the simulator, with the receiver on (bearer token, or basic auth), Alertmanager's alerts routed to
  * a Slack channel through the real Bolt against the local Slack fake, and a fake Alertmanager for its API.
  */
-async function start(options: { basic?: boolean; maxBodyBytes?: number } = {}): Promise<Bed> {
+async function start(options: { basic?: boolean; maxBodyBytes?: number; wecom?: WecomFakeRobot } = {}): Promise<Bed> {
   am = await FakeAlertmanager.start();
+  const { wecom } = options;
+  let outbound: OutboundAlerts | undefined;
   const apiUrl = am.url;
   const metrics = createPrometheusMetrics({ processMetrics: false });
   const s = await startSimApp({
@@ -60,11 +69,28 @@ async function start(options: { basic?: boolean; maxBodyBytes?: number } = {}): 
       };
       config.alerts = {
         ...config.alerts,
-        routes: [{ checks: ['alertmanager'], channels: [`slack:${ALERTS}`], mention: ['slack-group:S0ONCALL'] }],
+        routes: [
+          {
+            checks: ['alertmanager'],
+            channels: [`slack:${ALERTS}`, ...(wecom ? ['wecom:ops'] : [])],
+            mention: ['slack-group:S0ONCALL'],
+          },
+        ],
       };
+      if (wecom) config.robots = [{ name: 'ops', platform: 'wecom', webhookEnv: 'WECOM_OPS_WEBHOOK', language: 'en' }];
       config.rbac.roles = { admin: [], operator: ['slack:UALICE'], viewer: ['slack:*'] };
     },
+    appOptions(config, log, clock) {
+      if (wecom) outbound = startOutboundAlerts({ config, env: { WECOM_OPS_WEBHOOK: wecom.webhook }, log, clock });
+      return {};
+    },
   });
+  if (outbound) {
+    const started = outbound;
+    for (const robot of started.robots) s.app.posters.register(robot);
+    stopOutbound = () => started.stop();
+    flushOutbound = () => started.flush();
+  }
   metrics.watch({ firingAlerts: () => s.app.store.listAlerts({ status: 'firing', limit: 1_000 }) });
   slack = await startSlackTestBed({ use: harnessOf(s) });
   s.app.startBackgroundWork({ timer: false });
@@ -84,6 +110,7 @@ const updates = (b: SlackTestBed, ts: string) => b.api.callsOf('chat.update').fi
 async function deliver(bed: Bed, body: unknown, auth: Parameters<FakeAlertmanager['send']>[2] = { bearer: TOKEN }) {
   const answer = await bed.am.send(bed.receiver, body, auth);
   await bed.s.app.settled();
+  await flushOutbound();
   return answer;
 }
 
@@ -133,6 +160,32 @@ describe('Alertmanager’s webhook into the bot’s alerts', () => {
     expect(sampleValue(families, 'lotus_chatops_alerts_firing', { severity: 'critical', check: 'alertmanager' })).toBe(
       0,
     );
+  });
+
+  it('given a route to Slack and a WeCom robot, then a firing → resolved cycle reaches both: the Slack message resolved in place, the robot told and then told of the resolution quoting the id', async () => {
+    const wecom = await startWecomFakeRobot({ clock: { now: () => Date.now() } });
+    try {
+      const bed = await start({ wecom });
+      const fp = bed.am.fire(
+        { alertname: 'DiskFull', severity: 'warning', instance: 'seal-01:9100' },
+        { summary: 'Sealing scratch /mnt/nvme is 85% full' },
+      );
+      await deliver(bed, bed.am.notification(DISK, [fp]));
+      const [post] = posts(bed.slack);
+      expect(post && text(post)).toContain('A1: DiskFull: Sealing scratch /mnt/nvme is 85% full');
+      expect(wecom.accepted).toHaveLength(1);
+      expect(wecom.accepted[0]).toContain('A1: DiskFull: Sealing scratch /mnt/nvme is 85% full');
+      expect(wecom.accepted[0]).toContain('/alerts ack A1');
+
+      bed.am.resolve(fp);
+      await deliver(bed, bed.am.notification(DISK, [fp]));
+      expect(text(updates(bed.slack, String(post?.answer.ts)).at(-1) as RecordedCall)).toContain('Resolved A1');
+      expect(wecom.accepted).toHaveLength(2);
+      expect(wecom.accepted[1]).toMatch(/A1 resolved after/);
+      expect(wecom.errors).toEqual([]);
+    } finally {
+      await wecom.close();
+    }
   });
 
   it('keeps one alert per fingerprint within a group, resolves one the group no longer lists, and leaves other groups and cut lists alone', async () => {

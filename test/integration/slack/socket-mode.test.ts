@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type CommandDefinition, defineReadCommand } from '../../../src/core/command.js';
-import { attachment, block } from '../../../src/core/reply.js';
+import { block } from '../../../src/core/reply.js';
+import { envFileCommand, envFileText } from '../../helpers/discord-test-commands.js';
 import type { RecordedCall } from '../../helpers/slack-fake-web-api.js';
 import { slashCommand } from '../../helpers/slack-payload-builders.js';
 import {
@@ -60,22 +61,6 @@ const bigCommand = defineReadCommand({
         Array.from({ length: rowCount }, (_, i) => [`row-${String(i).padStart(4, '0')}`, 'Proving', 'x'.repeat(40)]),
       ),
     ],
-  }),
-});
-
-const envText = '# pc1-0.env\nFIL_PROOFS_USE_MULTICORE_SDR=1\nFIL_PROOFS_MULTICORE_SDR_PRODUCERS=1\n';
-const fileCommand = defineReadCommand({
-  name: 'envfile',
-  description: 'Test-only command whose answer carries a file',
-  options: [],
-  args: z.object({}),
-  role: 'viewer',
-  destructive: false,
-  run: async () => ({
-    title: 'One env file',
-    severity: 'info',
-    blocks: [block.code(envText)],
-    attachments: [attachment('pc1-0.env', envText)],
   }),
 });
 
@@ -150,7 +135,7 @@ describe('the Slack adapter in Socket Mode', () => {
   });
 
   it('given an answer with a file, when it is sent, then the answer is posted and the file shared in the same channel through files.uploadV2', async () => {
-    const b = await start({ harness: { extraCommands: [fileCommand] } });
+    const b = await start({ harness: { extraCommands: [envFileCommand()] } });
     await b.socket.send(
       'slash_commands',
       slashCommand({ command: '/envfile', user: 'UALICE', channel: 'C0SEAL', responseUrl: b.responses.url('file') }),
@@ -159,12 +144,12 @@ describe('the Slack adapter in Socket Mode', () => {
     expect(JSON.stringify(post?.body.blocks)).toContain('FIL_PROOFS_MULTICORE_SDR_PRODUCERS=1');
     await b.api.waitFor('files.completeUploadExternal');
     expect(b.api.sharedFiles).toEqual([
-      expect.objectContaining({ filename: 'pc1-0.env', title: 'pc1-0.env', text: envText, channel: 'C0SEAL' }),
+      expect.objectContaining({ filename: 'pc1-0.env', title: 'pc1-0.env', text: envFileText, channel: 'C0SEAL' }),
     ]);
   });
 
   it('given an answer with a file and a token without files:write, then the asker is told the file was not attached and the answer still stands', async () => {
-    const b = await start({ harness: { extraCommands: [fileCommand] } });
+    const b = await start({ harness: { extraCommands: [envFileCommand()] } });
     b.api.script('files.getUploadURLExternal', { body: { ok: false, error: 'missing_scope', needed: 'files:write' } });
     await b.socket.send(
       'slash_commands',

@@ -45,4 +45,12 @@ export interface ClusterSettings {
   sshConcurrency: number;
   /** How long the fork's `lotus-miner sectors mypledge|mypledgeonce` may run before it is killed (`pledge.forkTimeout`). */
   pledgeForkTimeoutMs: number;
+  /** /rollback-plan (`rollback` in the config); absent in test doubles, which then get the defaults. */
+  rollback?: {
+    safeWindowMinutes: number;
+    checkWaitMs: number;
+    units: Record<string, string>;
+    dropInDir: string;
+    officialBinary: string;
+  };
 }

@@ -73,7 +73,7 @@ export async function rollbackStatus(ctx: OpsContext): Promise<Reply> {
       severity: 'info',
       blocks: [block.text('Open requests, if any, are in /approvals.')],
     };
-  const run = entries.filter((e) => e.approvalId === latest.approvalId).sort((a, b) => a.at - b.at);
+  const run = entries.filter((e) => e.approvalId === latest.approvalId).reverse();
   const last = run.at(-1)?.data ?? {};
   const done = run.filter((e) => e.data.phase === 'step-done').map((e) => `${e.data.step}. ${e.data.title}`);
   const total = Number(last.total ?? run.find((e) => e.data.total !== undefined)?.data.total ?? 0);

@@ -105,7 +105,7 @@ export async function gatherRollbackFacts(
       faultySectors: count.Faulty,
     },
     deadlines,
-    activePledgeSchedules: pledges.filter((p) => p.status === 'active').length,
+    activePledgeSchedules: pledges.length,
     counter,
     miners: minerFacts,
     settings: {

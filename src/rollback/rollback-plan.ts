@@ -162,6 +162,16 @@ export function buildRollbackPlan(facts: RollbackFacts, target: RollbackTarget):
         : `no safe window of ${facts.settings.safeWindowMinutes} minutes in the next 24 hours: every stretch has a deadline with live sectors`,
     );
 
+  if (target === 'official' && layout === 'fork') {
+    const counterHost = ofActor.find((m) => has(m, 'sector-counter'));
+    warnings.push(
+      `The official lotus-miner has no role flags and no shared sector counter: only ${winning[0]?.name ?? 'the winning-post-miner'} runs it (it mines and proves); the window-post-miner's copy is a standby. ` +
+        `${sealers.map((m) => m.name).join(' and ') || 'The sealing miners'} keep the fork binary and their metadata` +
+        (counterHost && !sealers.includes(counterHost)
+          ? `, but their counter ran in ${counterHost.name}: they start no new sector until folded back with /rollback-plan single.`
+          : '.'),
+    );
+  }
   const steps = numbered(
     layout === 'upstream'
       ? upstreamSteps(facts, postMiners)
@@ -211,11 +221,11 @@ const repoOf = (m: MinerFact) => m.repoPath ?? '$LOTUS_MINER_PATH';
 function pauseStep(facts: RollbackFacts): Draft {
   return {
     title: 'Stop new pledges',
-    does: `Stops the ${facts.activePledgeSchedules} active /pledge schedule(s), so no new sector starts while the miners change.`,
+    does: `Stops the ${facts.activePledgeSchedules} running /pledge schedule(s), so no new sector starts while the miners change (stopped, not paused: a paused schedule resumes by itself).`,
     shown: 'the bot: stop every active /pledge schedule (bot)',
     action: { kind: 'pause-pledges' },
     check: { kind: 'no-pledge-schedules' },
-    checkText: 'no /pledge schedule is active',
+    checkText: 'no /pledge schedule is active or paused',
     undo: 'start the schedules again with /pledge schedule (they are listed in the thread)',
     minutes: 0,
   };
@@ -424,6 +434,13 @@ function verifyStep(facts: RollbackFacts, survivor: MinerFact): Draft {
   };
 }
 
+/**
+ * Back to the official lotus-miner (FAQ 8): an empty repo for the EXISTING actor on the winning-post-miner, copied to
+ * the window-post-miner with its [API] address fixed, then the binary swap. The official binary has no role flags and
+ * no shared sector counter, so exactly one official miner may mine and prove: the winning-post-miner, on the empty
+ * repo; the window-post-miner's copy is a standby (started too, both would mine: equivocation). The seal- and
+ * deal-miners keep their metadata and the fork binary; folding them in is `/rollback-plan single`.
+ */
 function officialSteps(facts: RollbackFacts, cast: Cast): Draft[] {
   const [winning] = cast.winning;
   const [windowPost] = cast.windowPost;
@@ -446,13 +463,13 @@ function officialSteps(facts: RollbackFacts, cast: Cast): Draft[] {
       `lotus-miner init against the EXISTING actor ${facts.actor} with its owner ${facts.owner}, into the empty ${fresh}: no sector metadata, all of it stays on the seal- and deal-miners. ` +
       'Plain --owner without --actor would create a NEW miner actor: never run it so.',
     shown: `on ${whost}: ${line(init)}`,
-    // Never over an existing repo: init refuses to run twice into one only after it has talked to the chain.
+    // Never over an existing directory: a second init must not touch a repo that exists.
     action: {
       kind: 'run',
       host: whost,
       argv: ['sh', '-c', 'test ! -e "$1" || { echo "$1 exists" >&2; exit 1; }; shift; exec "$@"', 'sh', fresh, ...init],
     },
-    check: { kind: 'command', host: whost, argv: ['cat', '--', `${fresh}/config.toml`], expect: '' },
+    check: { kind: 'command', host: whost, argv: ['cat', '--', `${fresh}/config.toml`], expect: '[API]' },
     checkText: `${fresh}/config.toml exists`,
     undo: `on ${whost}: rm -rf ${fresh}`,
     minutes: 2,
@@ -464,51 +481,62 @@ function officialSteps(facts: RollbackFacts, cast: Cast): Draft[] {
       'winning-post',
     ),
   );
-  const restartOn = (m: MinerFact, repo: string, flags: string[]): Draft => {
-    const step = restartSurvivorStep(facts, { ...m, repoPath: repo }, flags, facts.settings.officialBinary);
-    const unit = dropIn(facts, m, flags, facts.settings.officialBinary);
-    const env = `Environment=LOTUS_MINER_PATH=${repo}\n`;
-    if (step.action.kind === 'run') step.action.stdin = unit.text + env;
-    return {
-      ...step,
-      title: `Start ${m.name} on the empty repo with the official binary`,
-      does: `${facts.settings.officialBinary} run on ${repo}; sector files are found through the storage index, not metadata.`,
-      check: {
-        kind: 'miner-runs',
-        miner: m.name,
-        host: where(m),
-        windowPost: flags.includes('--window-post=true'),
-        winningPost: flags.includes('--winning-post=true'),
-        sectorCounter: null,
-      },
-      checkText: `${m.name} runs from ${facts.settings.officialBinary} and answers for ${facts.actor}`,
-      restores: flags.includes('--winning-post=true') ? ['winning-post'] : ['window-post'],
-      stops: [],
-    };
-  };
   if (windowPost) {
     const phost = where(windowPost);
     const target = `${windowPost.repoPath ?? '/home/lotus/.lotusminer'}-official`;
+    const address = windowPost.address ?? '127.0.0.1';
     drafts.push({
-      title: `Copy the empty repo to ${windowPost.name}`,
-      does: `The window-post-miner runs on a copy of the same empty repo, its [API] addresses fixed to ${windowPost.address ?? phost}.`,
-      shown: `copy ${whost}:${fresh} → ${phost}:${target}; sed the [API] ListenAddress/RemoteListenAddress to ${windowPost.address ?? phost}`,
+      title: `Copy the empty repo to ${windowPost.name} (standby)`,
+      does: `${windowPost.name} gets the same empty repo, ready to take over; it is not started with the official binary while ${winning.name} runs.`,
+      shown: `copy ${whost}:${fresh} → ${phost}:${target}`,
       action: { kind: 'copy-dir', from: { host: whost, path: fresh }, to: { host: phost, path: target } },
-      check: { kind: 'command', host: phost, argv: ['cat', '--', `${target}/config.toml`], expect: '' },
+      check: { kind: 'command', host: phost, argv: ['cat', '--', `${target}/config.toml`], expect: '[API]' },
       checkText: `${target}/config.toml exists on ${phost}`,
       undo: `on ${phost}: rm -rf ${target}`,
       minutes: 1,
     });
+    const sed = ['sed', '-i', '-e', `s#/ip4/[0-9.]*/tcp/#/ip4/${address}/tcp/#`, `${target}/config.toml`];
+    drafts.push({
+      title: `Fix the [API] address of the copy on ${windowPost.name}`,
+      does: `A copied repo keeps the old host's ListenAddress: it must be ${address}.`,
+      shown: `on ${phost}: ${line(sed)}`,
+      action: { kind: 'run', host: phost, argv: sed },
+      check: {
+        kind: 'command',
+        host: phost,
+        argv: ['cat', '--', `${target}/config.toml`],
+        expect: `/ip4/${address}/tcp/`,
+      },
+      checkText: `${target}/config.toml listens on ${address}`,
+      undo: 'nothing to undo (the copy is removed with the step before)',
+      minutes: 0,
+    });
     drafts.push(
-      stopStep(windowPost, 'Stopped before the official one starts: one WindowPoSt submitter only.', 'window-post'),
+      stopStep(windowPost, 'Stopped before the official miner starts: one WindowPoSt submitter only.', 'window-post'),
     );
-    drafts.push(...attachSteps({ ...winning, repoPath: fresh, storagePaths: [] }, [winning, windowPost]));
-    drafts.push(restartOn(winning, fresh, ['--window-post=false', '--winning-post=true', '--p2p=false']));
-    drafts.push(restartOn(windowPost, target, ['--window-post=true', '--winning-post=false', '--p2p=false']));
-  } else {
-    drafts.push(...attachSteps({ ...winning, repoPath: fresh, storagePaths: [] }, [winning]));
-    drafts.push(restartOn(winning, fresh, ['--window-post=true', '--winning-post=true', '--p2p=false']));
   }
+  const start = restartSurvivorStep(facts, { ...winning, repoPath: fresh }, [], facts.settings.officialBinary);
+  const unit = dropIn(facts, winning, [], facts.settings.officialBinary);
+  if (start.action.kind === 'run') start.action.stdin = `${unit.text}Environment=LOTUS_MINER_PATH=${fresh}\n`;
+  drafts.push({
+    ...start,
+    title: `Start ${winning.name} on the empty repo with the official binary`,
+    does: `The binary swap: ${unit.run} on ${fresh}. The official binary has no role flags: this one miner mines and proves; sector files are found through the storage index, not metadata.`,
+    check: {
+      kind: 'miner-runs',
+      miner: winning.name,
+      host: whost,
+      windowPost: true,
+      winningPost: true,
+      sectorCounter: null,
+    },
+    checkText: `${winning.name} runs ${facts.settings.officialBinary} and answers for ${facts.actor}`,
+    restores: windowPost ? ['winning-post', 'window-post'] : ['winning-post'],
+    stops: [],
+  });
+  drafts.push(
+    ...attachSteps({ ...winning, repoPath: fresh, storagePaths: [] }, [winning, ...(windowPost ? [windowPost] : [])]),
+  );
   return drafts;
 }
 

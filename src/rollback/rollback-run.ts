@@ -205,10 +205,10 @@ export async function checkOf(ctx: OpsContext, plan: RollbackPlanData, check: St
   try {
     switch (check.kind) {
       case 'no-pledge-schedules': {
-        const active = (await ctx.schedules.list(PLEDGE_SCHEDULE)).filter((s) => s.status === 'active');
-        return active.length === 0
-          ? { ok: true, detail: 'no pledge schedule is active' }
-          : { ok: false, detail: `${active.length} pledge schedule(s) still active` };
+        const running = await ctx.schedules.list(PLEDGE_SCHEDULE);
+        return running.length === 0
+          ? { ok: true, detail: 'no pledge schedule is active or paused' }
+          : { ok: false, detail: `${running.length} pledge schedule(s) still active or paused` };
       }
       case 'no-precommitted': {
         const counts = await Promise.all(

@@ -72,7 +72,7 @@ run) "${node}" "${sshd.binDir}/miner-forward.cjs" "$@" & wait ;;
 storage)
   [ "$2" = attach ] || exit 2
   "${node}" -e 'const fs=require("fs");const f=process.argv[1];const d=JSON.parse(fs.readFileSync(f,"utf8"));d.StoragePaths.push({Path:process.argv[2]});fs.writeFileSync(f,JSON.stringify(d))' "$LOTUS_MINER_PATH/storage.json" "$3" ;;
-init) mkdir -p "$LOTUS_MINER_PATH" && printf '[API]\\n  ListenAddress = "/ip4/127.0.0.1/tcp/2345/http"\\n' > "$LOTUS_MINER_PATH/config.toml" ;;
+init) mkdir -p "$LOTUS_MINER_PATH" && printf '[API]\\n  ListenAddress = "/ip4/127.0.0.1/tcp/2345/http"\\n' > "$LOTUS_MINER_PATH/config.toml" && echo '{"StoragePaths":[]}' > "$LOTUS_MINER_PATH/storage.json" ;;
 *) exit 2 ;;
 esac
 `,
@@ -159,6 +159,7 @@ export async function rollbackHosts(
         units: Object.fromEntries(names.map((n) => [n, unitOf[n]])),
         dropInDir: join(dir, 'dropins'),
         checkWait: '5s',
+        officialBinary: join(sshd.binDir, 'lotus-miner'),
       };
     },
     async start(run) {

@@ -60,7 +60,8 @@ async function minerProcesses(): Promise<string[]> {
   const out = await services.runOnHost('miners-host', ['ps', '-eo', 'args=']);
   return out.stdout.split('\n').filter((l) => /\/lotus-miner run /.test(l) && !l.includes('miner-forward'));
 }
-const runs = async (unit: string) => (await minerProcesses()).filter((l) => l.includes(`--unit-tag=${unit} `));
+const runs = async (unit: string) =>
+  (await minerProcesses()).filter((l) => new RegExp(`--unit-tag=${unit}( |$)`).test(l));
 const text = (reply: Reply) => renderText(reply);
 
 describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in systemctl and lotus-miner', () => {
@@ -237,5 +238,52 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
       '/storage/deal-store',
     ]);
     expect((await runs('seal-miner'))[0]).toContain('--p2p=true');
+  });
+
+  it('given official, then an empty repo is initialised for the existing actor, copied to the window-post-miner, and only the winning-post-miner runs the official binary on it', async () => {
+    const { app, hosts } = await cluster({ deal: false });
+    const plan = text(await app.run('victor', '/rollback-plan official'));
+    expect(plan).toContain('lotus-miner init --actor=f01000 --owner=f01001 --no-local-storage');
+    expect(plan).toContain('Plain --owner without --actor would create a NEW miner actor');
+    const id = requestIdOf(await app.run('alice', '/rollback-plan execute official'));
+    await app.run('bob', `/approvals approve ${id}`);
+    const done = await app.run('carol', `/approvals approve ${id}`);
+    expect(done.title).toBe('Rollback of f01000 to the official lotus done: 9 steps');
+    const [winning] = await runs('wnpost-miner');
+    expect(winning).toMatch(/lotus-miner run --miner-api=\d+ --target=\d+ --unit-tag=wnpost-miner$/);
+    expect(await runs('wdpost-miner')).toEqual([]);
+    expect((await runs('seal-miner'))[0]).toContain('--sctype=get');
+    const services = await app.app.runtime.services();
+    const copy = `${hosts.repo('window-post-miner')}-official/config.toml`;
+    expect((await services.runOnHost('miners-host', ['cat', copy])).code).toBe(0);
+    const storage = (
+      await services.runOnHost('miners-host', ['cat', `${hosts.repo('winning-post-miner')}-official/storage.json`])
+    ).stdout;
+    expect(JSON.parse(storage).StoragePaths).toEqual([{ Path: '/storage/store' }]);
+  });
+
+  it('given a request approved after its window has closed, then the run does not start and nothing is touched', async () => {
+    const { app } = await cluster({
+      deal: false,
+      configure(config) {
+        config.rbac.approvals['rollback-plan'] = {
+          approvals: 2,
+          approverRole: 'admin',
+          ttl: '24h',
+          reasonRequired: false,
+        };
+      },
+    });
+    const id = requestIdOf(await app.run('alice', '/rollback-plan execute single'));
+    await app.run('bob', `/approvals approve ${id}`);
+    // 00:20 UTC: the window ends at 00:30, when deadline 0 opens: 10 minutes are not the 30 the rollback needs.
+    app.clock.advance(12 * 3_600_000 + 20 * 60_000);
+    const done = await app.run('carol', `/approvals approve ${id}`);
+    expect(done.outcome).toBe('failed');
+    expect(done.title).toMatch(
+      /^Rollback not started: no safe window of 30 minutes now \(epoch \d+\); the next opens at epoch \d+/,
+    );
+    expect(await runs('wnpost-miner')).toHaveLength(1);
+    expect(await runs('wdpost-miner')).toHaveLength(1);
   });
 });

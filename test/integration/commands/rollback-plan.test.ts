@@ -279,7 +279,7 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
     // 00:20 UTC: the window ends at 00:30, when deadline 0 opens: 10 minutes are not the 30 the rollback needs.
     app.clock.advance(12 * 3_600_000 + 20 * 60_000);
     const done = await app.run('carol', `/approvals approve ${id}`);
-    expect(done.outcome).toBe('failed');
+    expect(done.outcome).toBe('refused');
     expect(done.title).toMatch(
       /^Rollback not started: no safe window of 30 minutes now \(epoch \d+\); the next opens at epoch \d+/,
     );

@@ -10,6 +10,11 @@ const host = z.string().min(1);
 const argv = z.array(z.string());
 const stepAction = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('run'), host, argv: argv.min(1), stdin: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('run-all'),
+    host,
+    commands: z.array(z.strictObject({ argv: argv.min(1), stdin: z.string().optional() })).min(1),
+  }),
   z.strictObject({ kind: z.literal('pause-pledges') }),
   z.strictObject({
     kind: z.literal('copy-file'),

@@ -324,13 +324,18 @@ function dropIn(
 function restartSurvivorStep(facts: RollbackFacts, survivor: MinerFact, flags: string[], binary?: string): Draft {
   const host = where(survivor);
   const unit = dropIn(facts, survivor, flags, binary);
-  const script = 'set -e; mkdir -p "$(dirname "$1")"; cat > "$1"; systemctl daemon-reload; systemctl restart "$2"';
-  const argv = sudo('sh', '-c', script, 'sh', unit.path, survivor.unit);
+  // Four narrow sudo commands (the README's sudoers rule allows exactly these), never a root shell.
+  const commands = [
+    { argv: sudo('mkdir', '-p', unit.path.slice(0, unit.path.lastIndexOf('/'))) },
+    { argv: sudo('tee', unit.path), stdin: unit.text },
+    { argv: sudo('systemctl', 'daemon-reload') },
+    { argv: sudo('systemctl', 'restart', survivor.unit) },
+  ];
   return {
     title: `Restart ${survivor.name} as the single miner`,
     does: `A systemd drop-in starts it as: ${unit.run}`,
-    shown: `on ${host}: write ${unit.path} (ExecStart=${unit.run}); sudo -n systemctl daemon-reload; sudo -n systemctl restart ${survivor.unit}`,
-    action: { kind: 'run', host, argv, stdin: unit.text },
+    shown: `on ${host}: ${commands.map((c) => line(c.argv)).join('; ')} (the drop-in sets ExecStart=${unit.run})`,
+    action: { kind: 'run-all', host, commands },
     check: {
       kind: 'miner-runs',
       miner: survivor.name,
@@ -517,7 +522,10 @@ function officialSteps(facts: RollbackFacts, cast: Cast): Draft[] {
   }
   const start = restartSurvivorStep(facts, { ...winning, repoPath: fresh }, [], facts.settings.officialBinary);
   const unit = dropIn(facts, winning, [], facts.settings.officialBinary);
-  if (start.action.kind === 'run') start.action.stdin = `${unit.text}Environment=LOTUS_MINER_PATH=${fresh}\n`;
+  if (start.action.kind === 'run-all')
+    start.action.commands = start.action.commands.map((c) =>
+      c.stdin === undefined ? c : { ...c, stdin: `${unit.text}Environment=LOTUS_MINER_PATH=${fresh}\n` },
+    );
   drafts.push({
     ...start,
     title: `Start ${winning.name} on the empty repo with the official binary`,

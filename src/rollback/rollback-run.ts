@@ -145,6 +145,17 @@ async function actionOf(ctx: OpsContext, action: StepAction): Promise<Outcome> {
               detail: `the command on ${action.host} exited ${out.code}: ${firstLine(out.stderr) || 'no message'}`,
             };
       }
+      case 'run-all': {
+        for (const c of action.commands) {
+          const out = await cluster.runOnHost(action.host, c.argv, c.stdin === undefined ? {} : { stdin: c.stdin });
+          if (out.code !== 0)
+            return {
+              ok: false,
+              detail: `${c.argv.join(' ')} on ${action.host} exited ${out.code}: ${firstLine(out.stderr) || 'no message'}`,
+            };
+        }
+        return { ok: true, detail: `ran ${action.commands.length} commands on ${action.host}` };
+      }
       case 'copy-file': {
         const read = await cluster.runOnHost(action.from.host, ['cat', '--', action.from.path]);
         if (read.code !== 0)

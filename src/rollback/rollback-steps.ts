@@ -7,6 +7,8 @@
 /** What a step does. `none`: the step is only its check (a wait, a chain check). */
 export type StepAction =
   | { kind: 'run'; host: string; argv: string[]; stdin?: string }
+  /** Several commands on one host, in order, stopping at the first that fails. */
+  | { kind: 'run-all'; host: string; commands: Array<{ argv: string[]; stdin?: string }> }
   | { kind: 'pause-pledges' }
   | { kind: 'copy-file'; from: { host: string; path: string }; to: { host: string; path: string } }
   | { kind: 'copy-dir'; from: { host: string; path: string }; to: { host: string; path: string } }

@@ -128,7 +128,7 @@ export function buildRollbackPlan(facts: RollbackFacts, target: RollbackTarget):
   if (metadata && retired.length > 0) {
     warnings.push(
       `${retired.map((m) => `${m.name} (${has(m, 'deal') ? 'deal-miner' : 'seal-miner'}, ${proving(m)} sectors)`).join(', ')} ` +
-        `also hold sector metadata: after the rollback ${survivor?.name} lists ${metadata.sectors} of the chain's ${metadata.chainLive} live sectors; ` +
+        `also ${retired.length === 1 ? 'holds' : 'hold'} sector metadata: after the rollback ${survivor?.name} lists ${metadata.sectors} of the chain's ${metadata.chainLive} live sectors; ` +
         `${metadata.missing} will be missing from lotus-miner sectors list and info. Display only: proofs and blocks are not affected.`,
     );
   }

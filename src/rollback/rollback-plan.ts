@@ -147,6 +147,15 @@ export function buildRollbackPlan(facts: RollbackFacts, target: RollbackTarget):
       warnings.push(
         `${m.name} is already down (${m.process.state === 'absent' ? m.process.detail : 'its API does not answer'}): its stop step only confirms it.`,
       );
+  // The survivor's drop-in is its own command line with new flags, and its repo receives the counter and storage.
+  const restarted = target === 'single' ? survivor : ofActor.find((m) => has(m, 'winning-post'));
+  if (restarted?.fork && restarted.host !== undefined && restarted.process.state !== 'running')
+    blockers.push(
+      `${restarted.name}'s command line could not be read (${restarted.process.detail}): its restart is built from it`,
+    );
+  for (const m of [restarted, ofActor.find((x) => has(x, 'sector-counter'))])
+    if (m?.fork && m.host !== undefined && m.repoPath === undefined)
+      blockers.push(`${m.name} has no repoPath configured: its repo is where the plan reads and writes`);
   for (const m of ofActor)
     if (m.fork && m.host === undefined)
       blockers.push(`${m.name} has no host configured: the bot cannot read or stop its process`);

@@ -189,3 +189,23 @@ describe('the rollback plan from live facts', () => {
     expect(plan.blockers).toContainEqual(expect.stringContaining('upstream lotus with PoSt workers'));
   });
 });
+
+describe('what stops the bot from carrying a plan out', () => {
+  it('given a seal-miner whose command line could not be read, then the plan is shown but the bot will not run it', () => {
+    const f = facts();
+    const seal = f.miners.find((m) => m.name === 'seal-miner') as MinerFact;
+    seal.process = { state: 'unknown', detail: 'seal-miner-host did not answer: timed out' };
+    expect(buildRollbackPlan(f, 'single').blockers).toContain(
+      "seal-miner's command line could not be read (seal-miner-host did not answer: timed out): its restart is built from it",
+    );
+  });
+
+  it('given the counter miner without a repoPath, then the plan says the bot cannot reach its repo', () => {
+    const f = facts();
+    const winning = f.miners.find((m) => m.name === 'winning-post-miner') as MinerFact;
+    winning.repoPath = undefined;
+    expect(buildRollbackPlan(f, 'single').blockers).toContain(
+      'winning-post-miner has no repoPath configured: its repo is where the plan reads and writes',
+    );
+  });
+});

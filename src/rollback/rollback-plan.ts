@@ -147,6 +147,10 @@ export function buildRollbackPlan(facts: RollbackFacts, target: RollbackTarget):
       warnings.push(
         `${m.name} is already down (${m.process.state === 'absent' ? m.process.detail : 'its API does not answer'}): its stop step only confirms it.`,
       );
+  if (target === 'single' && layout === 'fork' && survivor && !survivor.fork)
+    warnings.push(
+      `${survivor.name} is configured as upstream lotus (forkCommands: false), but the plan's flags are the fork's: on an upstream build start it with a plain lotus-miner run, and fence the used sector numbers with lotus-miner sectors numbers reserve instead of the counter file.`,
+    );
   // The survivor's drop-in is its own command line with new flags, and its repo receives the counter and storage.
   const restarted = target === 'single' ? survivor : ofActor.find((m) => has(m, 'winning-post'));
   if (restarted?.fork && restarted.host !== undefined && restarted.process.state !== 'running')

@@ -48,6 +48,12 @@ export function rollbackPlanReply(plan: RollbackPlan, clock: ChainClock, now: nu
         'No safe window in the next 24 hours: every stretch has a deadline with live sectors opening in it. Lower rollback.safeWindow only knowing that a deadline is then proven late or missed.',
       ),
     );
+  if (window.now)
+    blocks.push(
+      block.text(
+        `If done now: no deadline with live sectors opens before ${utc(epochToMs(clock, window.now.end))}; the whole procedure must be over by then.`,
+      ),
+    );
   if (window.atStake.length > 0 && !window.now)
     blocks.push(
       block.text(

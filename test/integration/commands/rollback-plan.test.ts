@@ -124,6 +124,18 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
     expect(body).toContain('4. Stop window-post-miner (window-post), already down: confirm');
   });
 
+  it('given the window-post-miner already down, when the rollback runs, then its step only confirms it is down and the run finishes', async () => {
+    const { app } = await cluster({ deal: false, down: ['window-post-miner'] });
+    const id = requestIdOf(await app.run('alice', '/rollback-plan execute single'));
+    await app.run('bob', `/approvals approve ${id}`);
+    const done = await app.run('carol', `/approvals approve ${id}`);
+    expect(done.title).toBe('Rollback of f01000 to a single miner done: 7 steps');
+    await app.app.jobs.tick();
+    const note = app.posted.find((r) => r.title.startsWith('Step 4 of 7 done: '));
+    expect(note?.title).toBe('Step 4 of 7 done: Stop window-post-miner (window-post), already down: confirm');
+    expect(text(note as Reply)).toContain('nothing to run. Check: no lotus-miner run process of window-post-miner');
+  });
+
   it('given every deadline holding sectors, then there is no safe window in the next 24 hours and execute opens no request', async () => {
     const { app } = await cluster({
       deal: false,

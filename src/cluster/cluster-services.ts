@@ -47,4 +47,12 @@ export interface ClusterSettings {
   pledgeForkTimeoutMs: number;
   /** How long `/worker-env apply` waits for the miner to list a restarted worker again (`workerEnv.reconnectTimeout`). */
   workerReconnectTimeoutMs: number;
+  /** /rollback-plan (`rollback` in the config); absent in test doubles, which then get the defaults. */
+  rollback?: {
+    safeWindowMinutes: number;
+    checkWaitMs: number;
+    units: Record<string, string>;
+    dropInDir: string;
+    officialBinary: string;
+  };
 }

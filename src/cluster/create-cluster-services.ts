@@ -127,6 +127,13 @@ export function createClusterServices(config: Config, deps: ClusterServicesDeps)
     sshConcurrency: config.ssh.concurrency,
     pledgeForkTimeoutMs: parseDuration(config.pledge.forkTimeout),
     workerReconnectTimeoutMs: parseDuration(config.workerEnv.reconnectTimeout),
+    rollback: {
+      safeWindowMinutes: Math.max(1, Math.round(parseDuration(config.rollback.safeWindow) / 60_000)),
+      checkWaitMs: parseDuration(config.rollback.checkWait),
+      units: config.rollback.units,
+      dropInDir: config.rollback.dropInDir,
+      officialBinary: config.rollback.officialBinary,
+    },
   };
 
   return {

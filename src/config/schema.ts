@@ -434,6 +434,29 @@ export const configSchema = z
       })
       .prefault({}),
     rbac: rbacSchema.prefault({ roles: {} }),
+    /** /rollback-plan: the safe window it needs and how it reaches the miners' units (see README, Rollback). */
+    rollback: z
+      .strictObject({
+        /** The shortest stretch with no deadline holding live sectors opening, in which a rollback may run. */
+        safeWindow: duration.default('30m'),
+        /** How long a step's check may take to come true (a miner stopping or starting) before the run stops. */
+        checkWait: duration.default('60s'),
+        /** The systemd unit of each miner, by miner name; a miner not named runs as `lotus-miner`. */
+        units: z
+          .record(z.string(), z.string().regex(/^[A-Za-z0-9@._-]+$/, { error: 'must be a systemd unit name' }))
+          .default({}),
+        /** Where the bot writes its systemd drop-ins (with sudo -n), one directory per unit. */
+        dropInDir: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]*$/, { error: 'must be an absolute path' })
+          .default('/etc/systemd/system'),
+        /** The official lotus-miner binary on the miner hosts, for /rollback-plan official. */
+        officialBinary: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]*$/, { error: 'must be an absolute path' })
+          .default('/usr/local/bin/lotus-miner-official'),
+      })
+      .prefault({}),
     store: z
       .strictObject({
         path: z.string().min(1).default('./data/lotus-chatops.db'),

@@ -75,6 +75,11 @@ export interface CommandContext<S = unknown> {
    * command with `resume` is offered a person's confirmation to continue from the last checkpoint.
    */
   checkpoint(data: Record<string, unknown>): Promise<void>;
+  /**
+   * Inside an execution: a reply for the request's thread (e.g. each step's result), posted by the chat-updates job
+   * whichever process runs the execution. Outside one it is shown as progress.
+   */
+  tell(reply: Reply): Promise<void>;
   /** The chat platforms' connection health (/health); absent where no platform adapter runs (exec, tests). */
   health?: HealthView;
   /**
@@ -207,6 +212,11 @@ export interface DestructiveCommand<S = unknown, A = unknown, P = unknown> exten
    * the checkpoint says (`continuePolicy`). Commands without it are never continued: the operator runs them anew.
    */
   resume?(ctx: CommandContext<S>, plan: Plan<P>, checkpoint: Record<string, unknown>): Promise<Reply>;
+  /**
+   * What a person must check before confirming a continuation, in the command's words ("step 5 may or may not have
+   * happened: check …"), from the interrupted execution's last checkpoint. Without it the checkpoint is listed.
+   */
+  describeCheckpoint?(checkpoint: Record<string, unknown>): string | undefined;
   /** Who may confirm a continuation (default: one admin; the original requester may, it is not a second opinion). */
   continuePolicy?: { approverRole: Role; ttlMs: number };
 }

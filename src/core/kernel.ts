@@ -101,6 +101,8 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
       clock,
       describeProgress: (command, entries) =>
         (leaf(command) as DestructiveCommand<S> | undefined)?.describeProgress?.(entries) ?? [],
+      describeCheckpoint: (command, checkpoint) =>
+        (leaf(command) as DestructiveCommand<S> | undefined)?.describeCheckpoint?.(checkpoint),
     }),
   ];
   jobs.register(chatUpdatesJob({ store, clock, handlers }));

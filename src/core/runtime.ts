@@ -365,6 +365,19 @@ export class Runtime<S = unknown> {
         if (!execution) throw new Error('a checkpoint is kept only inside an approved execution');
         await store.saveCheckpoint(execution.executionId, data);
       },
+      tell: async (reply) => {
+        if (!execution) {
+          await (progress ?? (async () => undefined))(reply.title);
+          return;
+        }
+        await store.appendEvent({
+          at: clock.now(),
+          kind: 'execution.note',
+          subject: `approval:${execution.approvalId}`,
+          data: { reply },
+        });
+        this.options.onChange?.();
+      },
       principal,
       role,
       channel,

@@ -129,7 +129,7 @@ async function readRoleFlags(ctx: CheckContext, report: Report, flags: Map<strin
       }
       const processes = minerRunProcesses(outcome.value.stdout);
       for (const miner of onHost) {
-        const process = pick(miner, processes);
+        const process = minerProcessOf(miner, processes);
         const group = postGroup(miner);
         if (typeof process === 'string') {
           report.problem(group, `${miner.name} roles`, {
@@ -184,8 +184,11 @@ async function upstreamPostWorkers(ctx: CheckContext, report: Report, miner: Min
   }
 }
 
-/** The miner's own process: the one whose --miner-api port is the configured API's, or the only one there. */
-function pick(miner: MinerConfig, processes: MinerRunFlags[]): MinerRunFlags | string {
+/**
+ * The miner's own process: the one whose --miner-api port is the configured API's, or the only one there; a string
+ * says why none could be told apart. /rollback-plan reads the miners with it too.
+ */
+export function minerProcessOf(miner: MinerConfig, processes: MinerRunFlags[]): MinerRunFlags | string {
   const port = Number(/:(\d+)$/.exec(parseApiInfo(miner.api, 'miner')[0]?.display ?? '')?.[1]);
   const byPort = processes.filter((p) => (p.apiPort ?? 2345) === port);
   if (byPort.length === 1) return byPort[0] as MinerRunFlags;

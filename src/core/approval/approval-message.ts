@@ -24,6 +24,8 @@ export interface ApprovalView {
   progress?: string | undefined;
   /** For a continuation: how far the interrupted execution had got, as it recorded. */
   checkpoint?: Record<string, unknown> | undefined;
+  /** For a continuation: what may or may not have happened and what to check, in the command's words. */
+  uncertain?: string | undefined;
 }
 
 /**
@@ -124,9 +126,12 @@ function continueStatus(view: ApprovalView): { severity: Severity; blocks: Block
     blocks: [
       block.notice(
         'warning',
-        `The bot stopped while /${approval.command} (${approval.parentId ?? '?'}) ran, and did not go on by itself. ` +
-          `Its last checkpoint: ${recorded || 'none'}. The step after it may or may not have happened: check the cluster, ` +
-          `then confirm to continue from that checkpoint, or abort.`,
+        view.uncertain
+          ? `The bot stopped while /${approval.command} (${approval.parentId ?? '?'}) ran, and did not go on by itself. ` +
+              `${view.uncertain} Then confirm to continue, or abort.`
+          : `The bot stopped while /${approval.command} (${approval.parentId ?? '?'}) ran, and did not go on by itself. ` +
+              `Its last checkpoint: ${recorded || 'none'}. The step after it may or may not have happened: check the cluster, ` +
+              `then confirm to continue from that checkpoint, or abort.`,
       ),
       block.text(
         `Request ${approval.id} needs one ${approval.approverRole}; expires ${utc(approval.expiresAt)}. ` +

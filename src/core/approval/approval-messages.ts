@@ -13,6 +13,8 @@ export interface ApprovalMessagesOptions {
   clock: Clock;
   /** What an interrupted execution had done, in the command's own words (from its journal entries). */
   describeProgress(command: string, entries: JournalRecord[]): Block[];
+  /** What to check before a continuation, in the command's own words (undefined: the checkpoint is listed). */
+  describeCheckpoint?(command: string, checkpoint: Record<string, unknown>): string | undefined;
 }
 
 /** A reply as it was stored (an outcome, a plan): read back with only what rendering needs. */
@@ -56,6 +58,10 @@ async function applyToApproval(options: ApprovalMessagesOptions, id: string, eve
     outcome,
     progress: typeof progress === 'string' ? progress : undefined,
     checkpoint: parent?.checkpoint ?? undefined,
+    uncertain:
+      approval.kind === 'continue' && parent?.checkpoint
+        ? options.describeCheckpoint?.(approval.command, parent.checkpoint)
+        : undefined,
   });
   const home: ChannelRef = { platform: approval.channelPlatform, id: approval.channelId };
 
@@ -117,6 +123,11 @@ async function applyToApproval(options: ApprovalMessagesOptions, id: string, eve
         const late = event.data.late === true;
         if (origin && answeredInPlace(origin, home) && !late) break;
         await tell({ ...outcome, blocks: [...outcome.blocks, ...decidedBy(approval, execution)] }, origin, late);
+        break;
+      }
+      case 'execution.note': {
+        const note = readReply(JSON.stringify(event.data.reply ?? null));
+        if (note) await tell(note, undefined, true);
         break;
       }
       case 'execution.interrupted': {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
+import { defineGroup, defineReadCommand } from '../src/command-kit.js';
 import { parseDuration } from '../src/core/duration.js';
 
 // The implementation is loaded when a subcommand runs: until then this file is only its declaration.

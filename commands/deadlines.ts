@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ClusterServices } from '../src/cluster/cluster-services.js';
-import { defineReadCommand } from '../src/cluster/command-kit.js';
+import { defineReadCommand } from '../src/command-kit.js';
 
 export default defineReadCommand({
   name: 'deadlines',

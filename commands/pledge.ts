@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
 import type { PledgePlanData } from '../src/cluster/pledge/pledge-planner.js';
 import { PLEDGE_SCHEDULE } from '../src/cluster/pledge/pledge-schedule-kind.js';
+import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/command-kit.js';
 import { parseDuration } from '../src/core/duration.js';
 import { block } from '../src/core/reply.js';
 

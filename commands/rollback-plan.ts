@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
+import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/command-kit.js';
 import { describeRollbackCheckpoint, describeRollbackProgress } from '../src/rollback/rollback-checkpoint.js';
 import type { RollbackPlanData } from '../src/rollback/rollback-run.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineReadCommand } from '../src/cluster/command-kit.js';
+import { defineReadCommand } from '../src/command-kit.js';
 
 /** Progress is shown once the answer takes longer than this (a host that hangs, a slow node). */
 const SHOW_PENDING_AFTER_MS = 2_000;

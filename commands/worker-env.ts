@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/cluster/command-kit.js';
+import { defineDestructiveCommand, defineGroup, defineReadCommand } from '../src/command-kit.js';
 import type { ApplyPlanData, RestorePlanData } from '../src/workers/worker-env-apply.js';
 
 // The implementation is loaded when a subcommand runs: until then this file is only its declaration.

@@ -1,7 +1,7 @@
 import { alertMessages } from './alerts/alert-messages.js';
 import type { AlertmanagerReceiver } from './alerts/alertmanager-receiver.js';
-import type { BotServices } from './cluster/command-kit.js';
 import { pledgeScheduleJob } from './cluster/pledge/pledge-schedule-job.js';
+import type { BotServices } from './command-kit.js';
 import type { Config } from './config/schema.js';
 import type { ChannelPosters } from './core/channel-poster.js';
 import { type Clock, systemClock } from './core/clock.js';

@@ -11,7 +11,7 @@ import type { Role, RoleOrNone } from './roles.js';
  * destructive commands, the approval gate.
  *
  * The core is generic over `S`, the domain services a command reaches (for this bot, the lotus cluster: see
- * `src/cluster/command-kit.ts`); it never looks inside them.
+ * `src/command-kit.ts`); it never looks inside them.
  */
 
 export type OptionType = 'string' | 'integer' | 'boolean' | 'duration';

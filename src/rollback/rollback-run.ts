@@ -1,6 +1,6 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
-import type { OpsContext } from '../cluster/command-kit.js';
 import { buildDeadlinesReport } from '../cluster/deadlines-report.js';
+import type { OpsContext } from '../cluster/ops-context.js';
 import { PLEDGE_SCHEDULE } from '../cluster/pledge/pledge-schedule-kind.js';
 import { firstLine } from '../core/errors.js';
 import { type Block, block, type Reply } from '../core/reply.js';

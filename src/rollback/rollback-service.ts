@@ -1,4 +1,4 @@
-import type { OpsContext } from '../cluster/command-kit.js';
+import type { OpsContext } from '../cluster/ops-context.js';
 import type { Plan } from '../core/command.js';
 import { block, type Reply } from '../core/reply.js';
 import { ROLLBACK_JOURNAL, resumePoint } from './rollback-checkpoint.js';

@@ -1,5 +1,5 @@
 import type { ClusterServices } from '../cluster/cluster-services.js';
-import type { OpsContext } from '../cluster/command-kit.js';
+import type { OpsContext } from '../cluster/ops-context.js';
 import type { HostConfig, WorkerConfig } from '../config/schema.js';
 import { formatDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';

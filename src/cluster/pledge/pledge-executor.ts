@@ -1,7 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import { firstLine, isOpsError } from '../../core/errors.js';
 import { block, type Reply } from '../../core/reply.js';
-import type { OpsContext } from '../command-kit.js';
+import type { OpsContext } from '../ops-context.js';
 import type { PledgePlanData } from './pledge-planner.js';
 
 export const PLEDGE_JOURNAL = 'pledge';

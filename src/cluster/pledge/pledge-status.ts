@@ -1,7 +1,7 @@
 import { formatDuration, relativeTime } from '../../core/duration.js';
 import { isOpsError, OpsError } from '../../core/errors.js';
 import { type Block, block, type Reply } from '../../core/reply.js';
-import type { OpsContext } from '../command-kit.js';
+import type { OpsContext } from '../ops-context.js';
 import { PLEDGE_JOURNAL } from './pledge-executor.js';
 import type { PledgePlanData } from './pledge-planner.js';
 import { PLEDGE_SCHEDULE } from './pledge-schedule-kind.js';

@@ -1,8 +1,9 @@
 import { terminalPrincipal } from '../adapters/terminal/identity.js';
 import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
-import { createApp } from '../app.js';
+import { type App, createApp } from '../app.js';
+import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { explainable } from '../core/store-failure.js';
 import { ConnectionHealth } from '../net/connection-health.js';
 import { StoreError } from '../store/store-error.js';
@@ -24,18 +25,28 @@ export async function run(configPath: string | undefined, as: string | undefined
   const integrity = await app.store.checkIntegrity();
   if (!integrity.ok) {
     await app.close();
-    throw explainable(new StoreError('damaged', config.store.path, integrity.detail));
+    throw explainable(new StoreError('damaged', config.store.url ?? config.store.path, integrity.detail));
   }
   const stops: Array<() => Promise<void> | void> = [];
   let chat: ChatPlatforms;
+  // Instances sharing PostgreSQL: Slack on every one (Socket Mode hands each event to one link), Discord's gateway
+  // only on the leader (two gateways would each answer every interaction), started and stopped as the lead moves.
+  const discordFollowsLead = config.store.url !== undefined && config.discord?.enabled === true;
   try {
     // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
-    chat = await startChatPlatforms({ config, app, health, log, env: process.env });
+    chat = await startChatPlatforms({
+      config: discordFollowsLead ? { ...config, discord: undefined } : config,
+      app,
+      health,
+      log,
+      env: process.env,
+    });
   } catch (error) {
     await app.close();
     throw error;
   }
   stops.push(() => chat.stop());
+  if (discordFollowsLead) stops.push(discordWhileLeading({ config, app, health, log }));
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {
@@ -67,6 +78,54 @@ export async function run(configPath: string | undefined, as: string | undefined
   for (const stop of stops) await stop();
   await app.close();
   return 0;
+}
+
+/**
+ * Runs Discord's gateway while this instance leads: started when it gains the lead, stopped when it loses it. The
+ * returned function stops it for good. Its outages are announced by the other platforms' announcer, not twice.
+ */
+function discordWhileLeading(options: {
+  config: Config;
+  app: App;
+  health: ConnectionHealth;
+  log: Logger;
+}): () => Promise<void> {
+  const { config, app, health, log } = options;
+  let current: Promise<ChatPlatforms | undefined> = Promise.resolve(undefined);
+  let ended = false;
+  const change = (leading: boolean) => {
+    current = current.then(async (running) => {
+      if (leading && !running && !ended) {
+        log.info('this instance leads: starting the Discord gateway');
+        return startChatPlatforms({
+          config: {
+            ...config,
+            slack: undefined,
+            network: { ...config.network, health: { ...config.network.health, announce: [] } },
+          },
+          app,
+          health,
+          log,
+          env: process.env,
+        }).catch((error: unknown) => {
+          log.error({ err: error }, 'the Discord gateway could not be started');
+          return undefined;
+        });
+      }
+      if (!leading && running) {
+        log.warn('this instance no longer leads: stopping the Discord gateway');
+        await running.stop();
+        return undefined;
+      }
+      return running;
+    });
+  };
+  app.leadership.onChange(({ leading }) => change(leading));
+  return async () => {
+    ended = true;
+    change(false);
+    await current;
+  };
 }
 
 function waitForShutdown(terminalDone: Promise<void> | undefined): Promise<void> {

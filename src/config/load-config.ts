@@ -32,7 +32,7 @@ export interface LoadedConfig {
 }
 
 /** Keys whose values are secrets wherever they appear in the file. */
-const secretKeys = new Set(['botToken', 'appToken', 'signingSecret', 'token', 'privateKey', 'passphrase']);
+const secretKeys = new Set(['botToken', 'appToken', 'signingSecret', 'token', 'privateKey', 'passphrase', 'password']);
 
 /**
  * A configuration is a few KB; anything past this is a mistake or an attack (a file that never ends, a huge value),

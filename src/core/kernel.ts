@@ -4,12 +4,14 @@ import { approvalMessages } from './approval/approval-messages.js';
 import type { ApprovalRule } from './approval/approval-policy.js';
 import { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
-import type { CommandDefinition, DestructiveCommand } from './command.js';
+import type { ChannelRef, CommandDefinition, DestructiveCommand } from './command.js';
 import { type JobDefinition, JobRegistry } from './jobs/job-registry.js';
+import { Leadership } from './leadership.js';
 import type { Logger } from './logger.js';
 import { chatUpdatesJob, type SubjectHandler } from './messages/chat-updates.js';
 import type { HealthView } from './platform-health.js';
 import type { RbacRules } from './rbac.js';
+import { block, type Reply } from './reply.js';
 import { Runtime } from './runtime.js';
 
 export interface KernelOptions<S> {
@@ -24,6 +26,11 @@ export interface KernelOptions<S> {
   owner: ExecutionOwner;
   executionLeaseMs?: number;
   health?: HealthView;
+  /**
+   * Several instances share the store (PostgreSQL): one leads (jobs here; Discord's gateway in `run`) through a lease,
+   * and a take-over is announced in `announce`. Without it this process always leads.
+   */
+  leadership?: { shared: boolean; ttlMs?: number; announce?: readonly ChannelRef[] };
 }
 
 /** The runtime with its posters and background jobs: what every process builds, whatever its adapters. */
@@ -31,6 +38,8 @@ export interface Kernel<S> {
   runtime: Runtime<S>;
   posters: ChannelPosters;
   jobs: JobRegistry;
+  /** Which instance leads; started with the background work. */
+  leadership: Leadership;
   /** Adds a job of a feature (pledge schedules, alert checks); before `startBackgroundWork`. */
   addJob(job: JobDefinition): void;
   /** Adds how the messages about a feature's subjects follow the store (alerts); before `startBackgroundWork`. */
@@ -55,7 +64,36 @@ export interface Kernel<S> {
 export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
   const { store, clock, log } = options;
   const posters = new ChannelPosters(log);
-  const jobs = new JobRegistry({ store, clock, log: log.child({ component: 'jobs' }), owner: options.owner.id });
+  const leadership = new Leadership({
+    store,
+    clock,
+    log: log.child({ component: 'leadership' }),
+    self: options.owner,
+    shared: options.leadership?.shared ?? false,
+    ...(options.leadership?.ttlMs === undefined ? {} : { ttlMs: options.leadership.ttlMs }),
+  });
+  const jobs = new JobRegistry({
+    store,
+    clock,
+    log: log.child({ component: 'jobs' }),
+    owner: options.owner.id,
+    leads: () => leadership.leading(),
+  });
+  const announce = options.leadership?.announce ?? [];
+  leadership.onChange(async ({ leading, previous }) => {
+    if (!leading || previous === null) return;
+    // Said where outages are said: people should know the bot lost an instance, and which one speaks now.
+    const reply: Reply = {
+      title: 'Another bot instance took over',
+      severity: 'warning',
+      blocks: [
+        block.text(
+          `${options.owner.host} (process ${options.owner.pid}) now leads in place of ${previous}, which stopped renewing its lease (it stopped, or lost the database). Scheduled work and Discord run here now.`,
+        ),
+      ],
+    };
+    for (const channel of announce) await posters.post(channel, reply);
+  });
   let background = false;
   const kicks = new Set<Promise<void>>();
   const changed = (): void => {
@@ -79,6 +117,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     executionLeaseMs: leaseMs,
     ...(options.health ? { health: options.health } : {}),
     jobs,
+    instances: leadership,
     onChange: changed,
   });
   const leaf = (path: string) => runtime.leaves().find((l) => l.path === path)?.leaf;
@@ -97,12 +136,16 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     runtime,
     posters,
     jobs,
+    leadership,
     addJob: (job) => jobs.register(job),
     addSubject: (handler) => handlers.push(handler),
     changed,
     startBackgroundWork({ timer = true } = {}) {
       background = true;
-      if (timer) jobs.start();
+      if (timer) {
+        leadership.start();
+        jobs.start();
+      }
     },
     async settled() {
       do {
@@ -113,6 +156,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     async stop() {
       background = false;
       await jobs.stop();
+      await leadership.stop();
       await Promise.all([...kicks]);
       await runtime.settled();
     },

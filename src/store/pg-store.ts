@@ -174,6 +174,12 @@ export class PgStore implements Store {
         throw this.mapError(error);
       }
       let broken: Error | undefined;
+      // A connection cut while checked out is reported by the statement under way; without a listener, pg would also
+      // raise it as an uncaught error.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         const events: Array<[number, string, string, string]> = [];
         const tx: Tx = {
@@ -201,6 +207,7 @@ export class PgStore implements Store {
         throw this.mapError(error);
       } finally {
         // A connection that could not even roll back is dropped, not handed to the next caller.
+        client.removeListener('error', onError);
         client.release(broken);
       }
     }

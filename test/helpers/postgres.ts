@@ -12,6 +12,7 @@ import { describe, test } from 'vitest';
  * A throwaway PostgreSQL for the tests: the Debian `postgresql` package's binaries, `initdb` into a temp dir as the
  * postgres user (initdb refuses root), `pg_ctl` on a free loopback port with fsync off, a fresh database per test
  * or suite, and everything removed at the end. One server per test file (vitest runs files in separate processes).
+ * synchronous_commit stays on: a test that crashes the server (`stopServer`) must find every commit it was told of.
  */
 
 const run = promisify(execFile);
@@ -107,7 +108,6 @@ export async function startPostgres(): Promise<TestPostgres> {
     '-c listen_addresses=127.0.0.1',
     '-c fsync=off',
     '-c full_page_writes=off',
-    '-c synchronous_commit=off',
     '-c max_connections=200',
   ].join(' ');
   const startServer = async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
 import { type JobDefinition, JobRegistry } from '../../../src/core/jobs/job-registry.js';
 import type { Store } from '../../../src/store/store.js';
+import { eventually } from '../../helpers/eventually.js';
 import { captureLog, createHarness, type Harness, people, textOf } from '../../helpers/runtime-harness.js';
 import { describeEachStore } from '../../helpers/stores.js';
 
@@ -84,7 +85,9 @@ describeEachStore('the job registry', (stores) => {
     first.register(a.definition);
     second.register(b.definition);
     const running = first.tick();
-    // Even when the run is due again, the other process finds the lease held.
+    // The first process's run is under way (on PostgreSQL its claim is a round trip away, so wait for it)…
+    await eventually(async () => a.runs === 1);
+    // …and even when the run is due again, the other process finds the lease held.
     clock.advance(2_000);
     await second.tick();
     expect(a.runs + b.runs).toBe(1);
@@ -153,7 +156,7 @@ describeEachStore('the job registry', (stores) => {
     });
     jobs.register(job.definition);
     jobs.start();
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventually(async () => job.runs === 1);
     const soon = jobs.runSoon('count');
     job.hold = undefined;
     release();

@@ -1,15 +1,16 @@
 import { terminalPrincipal } from '../adapters/terminal/identity.js';
 import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
-import { type App, createApp } from '../app.js';
+import { createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
 import { explainable } from '../core/store-failure.js';
 import { ConnectionHealth } from '../net/connection-health.js';
 import { StoreError } from '../store/store-error.js';
 import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
 import { type ChatPlatforms, startChatPlatforms } from './start-chat-platforms.js';
+import { whileLeading } from './while-leading.js';
 
 /** `lotus-chatops run`: every configured adapter, the background work, until SIGINT/SIGTERM or the terminal closes. */
 export async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
@@ -46,7 +47,24 @@ export async function run(configPath: string | undefined, as: string | undefined
     throw error;
   }
   stops.push(() => chat.stop());
-  if (discordFollowsLead) stops.push(discordWhileLeading({ config, app, health, log }));
+  if (discordFollowsLead) {
+    const discordOnly: Config = {
+      ...config,
+      slack: undefined,
+      // Outages are announced by the first set of platforms' announcer, not twice.
+      network: { ...config.network, health: { ...config.network.health, announce: [] } },
+    };
+    stops.push(
+      whileLeading(
+        app.leadership,
+        {
+          name: "Discord's gateway",
+          start: () => startChatPlatforms({ config: discordOnly, app, health, log, env: process.env }),
+        },
+        log,
+      ),
+    );
+  }
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;
   if (terminalWanted) {
@@ -78,54 +96,6 @@ export async function run(configPath: string | undefined, as: string | undefined
   for (const stop of stops) await stop();
   await app.close();
   return 0;
-}
-
-/**
- * Runs Discord's gateway while this instance leads: started when it gains the lead, stopped when it loses it. The
- * returned function stops it for good. Its outages are announced by the other platforms' announcer, not twice.
- */
-function discordWhileLeading(options: {
-  config: Config;
-  app: App;
-  health: ConnectionHealth;
-  log: Logger;
-}): () => Promise<void> {
-  const { config, app, health, log } = options;
-  let current: Promise<ChatPlatforms | undefined> = Promise.resolve(undefined);
-  let ended = false;
-  const change = (leading: boolean) => {
-    current = current.then(async (running) => {
-      if (leading && !running && !ended) {
-        log.info('this instance leads: starting the Discord gateway');
-        return startChatPlatforms({
-          config: {
-            ...config,
-            slack: undefined,
-            network: { ...config.network, health: { ...config.network.health, announce: [] } },
-          },
-          app,
-          health,
-          log,
-          env: process.env,
-        }).catch((error: unknown) => {
-          log.error({ err: error }, 'the Discord gateway could not be started');
-          return undefined;
-        });
-      }
-      if (!leading && running) {
-        log.warn('this instance no longer leads: stopping the Discord gateway');
-        await running.stop();
-        return undefined;
-      }
-      return running;
-    });
-  };
-  app.leadership.onChange(({ leading }) => change(leading));
-  return async () => {
-    ended = true;
-    change(false);
-    await current;
-  };
 }
 
 function waitForShutdown(terminalDone: Promise<void> | undefined): Promise<void> {

@@ -13,6 +13,7 @@ import { postgresFactory } from '../../helpers/stores.js';
  */
 
 const ttlMs = 15_000;
+const elsewhere = { platform: 'slack', id: 'C0OTHER' };
 const pg = postgresFactory();
 const harnesses: Harness[] = [];
 
@@ -146,6 +147,42 @@ describeWithPostgres('two instances on one PostgreSQL', () => {
     const health = textOf(await a.run(people.alice, '/health'));
     expect(health).toContain('host-b:1:0 leads');
     expect(health).toContain('host-a:1:0 (this one)');
+  });
+
+  it('given an outcome the leader already posted, when the leader is killed and the standby takes over, then nothing is posted twice and later outcomes are posted once, by the new leader', async () => {
+    const { a, b, clock } = await twoInstances();
+    await a.leadership.tick();
+    await b.leadership.tick();
+    // Approved on the standby, typed in another channel (a Slack event may reach either instance): the leader's chat
+    // updates post the outcome in the request's channel.
+    const first = requestIdOf(await b.run(people.alice, '/destroy disk-1'));
+    expect((await b.run(people.bob, `/approvals approve ${first}`, elsewhere)).title).toBe('Destroyed disk-1');
+    await b.settled();
+    await a.jobs.tick();
+    await b.jobs.tick();
+    const outcomes = () =>
+      [...a.posted, ...b.posted].filter((p) => p.reply.title.startsWith('Destroyed')).map((p) => p.reply.title);
+    expect(outcomes()).toEqual(['Destroyed disk-1']);
+    expect(a.posted.map((p) => p.reply.title)).toEqual(['Destroyed disk-1']);
+
+    // host-a is killed; host-b takes over and runs the chat updates from where host-a's last run left them.
+    clock.advance(ttlMs);
+    await b.leadership.tick();
+    expect(b.leadership.leading()).toBe(true);
+    clock.advance(5_000);
+    await b.leadership.tick();
+    await b.jobs.tick();
+    expect(outcomes()).toEqual(['Destroyed disk-1']);
+
+    const second = requestIdOf(await a.run(people.alice, '/destroy disk-2'));
+    expect((await a.run(people.bob, `/approvals approve ${second}`, elsewhere)).title).toBe('Destroyed disk-2');
+    await a.settled();
+    clock.advance(5_000);
+    await b.leadership.tick();
+    await b.jobs.tick();
+    await a.jobs.tick();
+    expect(outcomes()).toEqual(['Destroyed disk-1', 'Destroyed disk-2']);
+    expect(b.posted.map((p) => p.reply.title)).toEqual(['Another bot instance took over', 'Destroyed disk-2']);
   });
 
   it('given a leader killed in the middle of a job run, when the standby takes over, then the run is not started again before its lease ends', async () => {

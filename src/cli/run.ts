@@ -41,6 +41,7 @@ export async function run(configPath: string | undefined, as: string | undefined
       health,
       log,
       env: process.env,
+      ...(config.store.url === undefined ? {} : { announceWhile: () => app.leadership.leading() }),
     });
   } catch (error) {
     await app.close();

@@ -80,7 +80,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     leads: () => leadership.leading(),
   });
   const announce = options.leadership?.announce ?? [];
-  leadership.onChange(async ({ leading, previous }) => {
+  leadership.afterChange(async ({ leading, previous }) => {
     if (!leading || previous === null) return;
     // Said where outages are said: people should know the bot lost an instance, and which one speaks now.
     const reply: Reply = {

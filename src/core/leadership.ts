@@ -64,6 +64,7 @@ export class Leadership {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private readonly listeners: Array<(change: LeadershipChange) => void | Promise<void>> = [];
+  private readonly afterListeners: Array<(change: LeadershipChange) => void | Promise<void>> = [];
   readonly ttlMs: number;
 
   constructor(private readonly options: LeadershipOptions) {
@@ -88,6 +89,14 @@ export class Leadership {
 
   onChange(listener: (change: LeadershipChange) => void | Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Runs after every `onChange` listener has handled a change: for saying what changed once it is made (the take-over
+   * announcement is posted after Discord's gateway, started by a listener, can take it).
+   */
+  afterChange(listener: (change: LeadershipChange) => void | Promise<void>): void {
+    this.afterListeners.push(listener);
   }
 
   start(): void {
@@ -145,7 +154,7 @@ export class Leadership {
     const previous = leading && lease?.previous && lease.previous !== this.options.self.id ? lease.previous : null;
     if (leading) this.options.log.info({ previous, instance: this.options.self.id }, 'this instance now leads');
     else this.options.log.warn({ reason, instance: this.options.self.id }, 'this instance no longer leads');
-    for (const listener of this.listeners) {
+    for (const listener of [...this.listeners, ...this.afterListeners]) {
       try {
         await listener({ leading, previous, reason });
       } catch (error) {

@@ -100,4 +100,29 @@ describe('leadership', () => {
     expect(await a.store.leadership('leader')).toBeUndefined();
     expect((await a.leadership.status()).instances.map((i) => i.id)).toEqual(['host-0:1:0']);
   });
+
+  it('given a take-over, when it is handled, then what is said about it comes after what it starts (the announcement can use the gateway)', async () => {
+    const clock = new FakeClock();
+    const [a, b] = instances(2, clock);
+    if (!a || !b) throw new Error('no instances');
+    const order: string[] = [];
+    b.leadership.afterChange(({ leading, previous }) => {
+      order.push(`said: leading=${leading} after ${previous}`);
+    });
+    whileLeading(
+      b.leadership,
+      {
+        name: 'the gateway',
+        async start() {
+          order.push('gateway started');
+          return { async stop() {} };
+        },
+      },
+      captureLog().log,
+    );
+    await a.leadership.tick();
+    clock.advance(15_000);
+    await b.leadership.tick();
+    expect(order).toEqual(['gateway started', 'said: leading=true after host-0:1:0']);
+  });
 });

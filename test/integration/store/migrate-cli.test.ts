@@ -157,6 +157,37 @@ describeWithPostgres('lotus-chatops migrate', () => {
     }
   });
 
+  it('given store.url, when exec runs a command, then it uses PostgreSQL and /health shows the database answering', async () => {
+    const url = await server.createDatabase();
+    const config = join(dir, 'exec.yaml');
+    writeFileSync(
+      config,
+      [
+        'cluster:',
+        '  daemons: [{ name: daemon, api: "TOKEN:/ip4/127.0.0.1/tcp/9/http" }]',
+        '  miners: [{ name: miner, actor: f01000, api: "TOKEN:/ip4/127.0.0.1/tcp/9/http", roles: [seal] }]',
+        'rbac: { roles: { viewer: [terminal:victor] } }',
+        'store:',
+        '  url: ${LCOPS_PG_URL}',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['exec', '--config', config, '--as', 'victor', '/health'], {
+      env: { LCOPS_PG_URL: url },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/Store: PostgreSQL 127\.0\.0\.1:\d+\/\w+, answering\./);
+    expect(result.code).toBe(0);
+    const store = await PgStore.open({ url });
+    try {
+      expect((await store.queryAudit({ principal: 'terminal:victor', limit: 5 })).map((e) => e.command)).toContain(
+        'health',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('given a database that is not there, when migrate runs, then it says which and what to do', async () => {
     const config = join(dir, 'nowhere.yaml');
     writeFileSync(

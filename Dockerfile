@@ -27,7 +27,8 @@ COPY package.json ./
 RUN mkdir -p /data /config && chown node:node /data
 USER node
 VOLUME ["/data"]
-# The store path in the mounted config should be under /data (e.g. /data/lotus-chatops.db).
+# The store path in the mounted config should be under /data (e.g. /data/lotus-chatops.db). With PostgreSQL
+# (store.url) /data holds only the heartbeat: give each instance its own (README: Two instances on PostgreSQL).
 # `run` writes a heartbeat beside the store every 30 s; the check fails when it is stale (a stuck process) or a chat
 # platform has been down for over 10 minutes.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s \

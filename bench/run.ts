@@ -2,7 +2,7 @@
  * `npm run bench`: the project's speed and cost, each against a baseline measured in the same run (issue 12).
  *
  *   npm run bench                          every figure (a few minutes on 2 cores)
- *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, alerts, memory, exec
+ *   npm run bench -- --only=deadlines,poll  some figures: deadlines, ssh, slack, alerts, memory, exec, approvals
  *   npm run bench -- --runs=3              fewer (or more) runs per figure than its default
  *
  * Prints a table (figure, ours, baseline, ratio, notes) and writes bench/results.json. With --only, the figures
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { alertsFigure } from './figures/alerts.js';
+import { approvalsFigure } from './figures/approvals.js';
 import { deadlinesFigure } from './figures/deadlines.js';
 import { execFigure } from './figures/exec-help.js';
 import { memoryFigure } from './figures/memory.js';
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
     alerts: () => alertsFigure({ runs: runs ?? 5, passes: passes ?? 10_000 }),
     memory: () => memoryFigure({ runs: Math.min(runs ?? 1, 3) }),
     exec: () => execFigure({ runs: runs ?? 21 }),
+    approvals: () => approvalsFigure({ runs: runs ?? 5 }),
   };
 
   const here = machine();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineReadCommand, type JobStatus } from '../src/core/command.js';
 import { formatDuration, relativeTime } from '../src/core/duration.js';
+import type { InstancesStatus } from '../src/core/leadership.js';
 import type { PlatformHealth } from '../src/core/platform-health.js';
 import { type Block, block, type Reply } from '../src/core/reply.js';
 import { platformName } from '../src/net/connection-health.js';
@@ -15,15 +16,22 @@ export default defineReadCommand({
   async run(ctx) {
     const now = ctx.clock.now();
     const platforms = ctx.health?.platforms() ?? [];
-    const jobs = await ctx.runtime.listJobs();
+    const instances = await ctx.runtime.instances();
+    // Without the database the jobs cannot be read either; /health still answers with what it knows.
+    const jobs = instances?.database.ok === false ? [] : await ctx.runtime.listJobs();
     const platformSeverity = platforms.some((p) => p.state === 'down')
       ? 'error'
       : platforms.some((p) => p.state === 'reconnecting')
         ? 'warning'
         : 'success';
     const jobsFailing = jobs.some((j) => j.lastOutcome !== null && j.lastOutcome !== 'ok');
+    const databaseDown = instances?.database.ok === false;
     const severity =
-      platformSeverity === 'error' ? 'error' : platformSeverity === 'warning' || jobsFailing ? 'warning' : 'success';
+      platformSeverity === 'error' || databaseDown
+        ? 'error'
+        : platformSeverity === 'warning' || jobsFailing
+          ? 'warning'
+          : 'success';
     const notes = platforms.flatMap((p) => notesOf(p, now));
     const blocks: Block[] =
       platforms.length === 0
@@ -42,11 +50,40 @@ export default defineReadCommand({
           ];
     return {
       title: 'Bot health',
-      severity: platforms.length === 0 && !jobsFailing ? 'info' : severity,
-      blocks: [...blocks, ...jobBlocks(jobs, now)],
+      severity: platforms.length === 0 && !jobsFailing && !databaseDown ? 'info' : severity,
+      blocks: [...blocks, ...(instances ? instanceBlocks(instances, now) : []), ...jobBlocks(jobs, now)],
     } satisfies Reply;
   },
 });
+
+function instanceBlocks(status: InstancesStatus, now: number): Block[] {
+  const database = status.database.ok
+    ? `Store: ${status.database.detail}, answering.`
+    : `Store: does not answer: ${status.database.detail}`;
+  if (!status.database.ok) return [block.text(database)];
+  const leader = status.shared
+    ? status.leader === null
+      ? `No instance leads right now; one takes over within ${formatMs(status.takeoverMs)}.`
+      : `${status.leader === status.self ? 'This instance' : status.leader} leads (Discord and scheduled work); a successor takes over within ${formatMs(status.takeoverMs)} if it stops.`
+    : 'One instance (this one) uses this store and leads.';
+  if (status.instances.length === 0)
+    return [block.text(`${database} ${leader} No instance has reported yet (this process runs no background work).`)];
+  return [
+    block.text(`${database} ${leader}`),
+    block.table(
+      ['instance', 'host', { header: 'pid', align: 'right' }, 'started', 'last seen', 'role'],
+      status.instances.map((i) => [
+        i.id === status.self ? `${i.id} (this one)` : i.id,
+        i.host,
+        String(i.pid),
+        utc(i.startedAt),
+        relativeTime(i.lastSeen, now),
+        i.id === status.leader || (!status.shared && i.id === status.self) ? 'leader' : 'standby',
+      ]),
+      'Instances',
+    ),
+  ];
+}
 
 function jobBlocks(jobs: JobStatus[], now: number): Block[] {
   if (jobs.length === 0) return [block.text('No background jobs run in this process.')];

@@ -9,6 +9,7 @@ import type { CommandDefinition } from './core/command.js';
 import { parseDuration } from './core/duration.js';
 import type { JobRegistry } from './core/jobs/job-registry.js';
 import { createKernel } from './core/kernel.js';
+import type { Leadership } from './core/leadership.js';
 import { loadCommands } from './core/load-commands.js';
 import type { Logger } from './core/logger.js';
 import { type Metrics, noMetrics } from './core/metrics.js';
@@ -16,7 +17,7 @@ import type { Pager } from './core/pager.js';
 import type { HealthView } from './core/platform-health.js';
 import { processOwner } from './core/process-owner.js';
 import type { Runtime } from './core/runtime.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { ExecutionOwner, Store } from './store/store.js';
 
 export interface App {
@@ -26,6 +27,8 @@ export interface App {
   posters: ChannelPosters;
   /** The background jobs; they run only after `startBackgroundWork`. Tests tick them by hand on a fake clock. */
   jobs: JobRegistry;
+  /** Which instance leads (jobs, Discord's gateway); always this one on SQLite. */
+  leadership: Leadership;
   /**
    * Work that runs on its own in a long-lived process (`run`, `demo`), never in `exec`: pledge schedules, expiring
    * approval requests, reporting interrupted executions, and keeping chat messages in step with the store. Call it
@@ -56,6 +59,10 @@ export interface AppOptions {
   pager?: Pager;
   /** Where commands, approvals, jobs, lotus calls and SSH commands are counted (/metrics); default: nowhere. */
   metrics?: Metrics;
+  /** Whether other instances share the store and compete for the lead (default: the config names PostgreSQL). */
+  sharedStore?: boolean;
+  /** The leader's lease (default: the config's store.leaderLease). */
+  leaderLeaseMs?: number;
 }
 
 /**
@@ -66,8 +73,9 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? noMetrics;
-  const store =
-    options.store ?? new SqliteStore(config.store.path, { busyTimeoutMs: parseDuration(config.store.busyTimeout) });
+  const opened = options.store ? undefined : await openStore(config.store);
+  const store = options.store ?? (opened as { store: Store }).store;
+  const sharedStore = options.sharedStore ?? opened?.shared ?? config.store.url !== undefined;
   // The cluster's clients (lotus, SSH) are loaded by the first command or job that needs them, never by /help.
   let cluster: BotServices | undefined;
   const kernel = createKernel<BotServices>({
@@ -97,6 +105,14 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     executionLeaseMs: options.executionLeaseMs ?? parseDuration(config.store.executionLease),
     ...(options.health ? { health: options.health } : {}),
     metrics,
+    leadership: {
+      shared: sharedStore,
+      ttlMs: options.leaderLeaseMs ?? parseDuration(config.store.leaderLease),
+      announce: config.network.health.announce.map((text) => {
+        const [platform = '', id = ''] = text.split(':');
+        return { platform, id };
+      }),
+    },
   });
   kernel.addJob({
     name: 'store-check',
@@ -162,6 +178,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     store,
     posters: kernel.posters,
     jobs: kernel.jobs,
+    leadership: kernel.leadership,
     startBackgroundWork: (o) => kernel.startBackgroundWork(o),
     settled: () => kernel.settled(),
     async close() {

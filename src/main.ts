@@ -20,6 +20,9 @@ Usage:
                                                        Slack and Discord as the bot would (through the proxy)
   lotus-chatops healthcheck --config FILE              0 when the running bot's heartbeat is fresh (for HEALTHCHECK)
   lotus-chatops backup [--config FILE] [--force] OUT   a consistent copy of the store, taken while the bot runs
+  lotus-chatops migrate --config FILE [--from-sqlite DB]
+                                                       bring the store's schema up to date; --from-sqlite copies an
+                                                       SQLite store's approvals and audit into PostgreSQL (store.url)
   lotus-chatops register-commands --config FILE [--global]
                                                        register the Discord slash commands (guild, or global)
 
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       global: { type: 'boolean' },
       probe: { type: 'boolean' },
       force: { type: 'boolean' },
+      'from-sqlite': { type: 'string' },
     },
   });
   if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || values.help) {
@@ -79,6 +83,16 @@ async function main(argv: string[]): Promise<number> {
       if (target === undefined || positionals.length > 1) return usageError('backup needs one target FILE');
       const { backup } = await import('./cli/backup.js');
       return backup(values.config, target, { force: values.force === true, out: process.stdout, env: process.env });
+    }
+    case 'migrate': {
+      if (!values.config) return usageError('migrate needs --config FILE');
+      if (positionals.length > 0) return usageError('migrate takes no arguments besides --config and --from-sqlite');
+      const { migrate } = await import('./cli/migrate.js');
+      return migrate(values.config, {
+        ...(values['from-sqlite'] === undefined ? {} : { fromSqlite: values['from-sqlite'] }),
+        out: process.stdout,
+        env: process.env,
+      });
     }
     case 'run': {
       const { run } = await import('./cli/run.js');

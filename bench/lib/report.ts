@@ -28,7 +28,7 @@ export interface FigureResult {
   durationMs: number;
 }
 
-export const figureIds = ['deadlines', 'ssh', 'slack', 'alerts', 'memory', 'exec'] as const;
+export const figureIds = ['deadlines', 'ssh', 'slack', 'alerts', 'memory', 'exec', 'approvals'] as const;
 export type FigureId = (typeof figureIds)[number];
 
 export interface Machine {

@@ -20,6 +20,10 @@ export async function backup(
   if (existsSync(target) && !options.force)
     throw new OpsError('USAGE', { detail: `${target} exists; give another file, or --force to replace it` });
   const { config } = await resolveConfig(configPath, options.env);
+  if (config.store.url !== undefined)
+    throw new OpsError('USAGE', {
+      detail: 'the store is PostgreSQL (store.url): back it up with pg_dump or the database’s own backups',
+    });
   const store = new SqliteStore(config.store.path, { busyTimeoutMs: parseDuration(config.store.busyTimeout) });
   try {
     await store.backupTo(target);

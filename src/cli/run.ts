@@ -1,6 +1,7 @@
 import { terminalPrincipal } from '../adapters/terminal/identity.js';
 import { TerminalAdapter } from '../adapters/terminal/terminal-adapter.js';
 import { createApp } from '../app.js';
+import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { explainable } from '../core/store-failure.js';
@@ -10,6 +11,7 @@ import { heartbeatPath, startHeartbeat } from './heartbeat.js';
 import { resolveConfig } from './resolve-config.js';
 import { type ChatPlatforms, startChatPlatforms } from './start-chat-platforms.js';
 import { runOutboundAlerts, startOutboundAlerts } from './start-outbound-alerts.js';
+import { whileLeading } from './while-leading.js';
 
 /** `lotus-chatops run`: every configured adapter, the background work, until SIGINT/SIGTERM or the terminal closes. */
 export async function run(configPath: string | undefined, as: string | undefined): Promise<number> {
@@ -41,13 +43,24 @@ export async function run(configPath: string | undefined, as: string | undefined
   if (!integrity.ok) {
     await outbound.stop();
     await app.close();
-    throw explainable(new StoreError('damaged', config.store.path, integrity.detail));
+    throw explainable(new StoreError('damaged', config.store.url ?? config.store.path, integrity.detail));
   }
   const stops: Array<() => Promise<void> | void> = [];
   let chat: ChatPlatforms;
+  // Instances sharing PostgreSQL: Slack on every one (Socket Mode hands each event to one link), Discord's gateway
+  // only on the leader (two gateways would each answer every interaction), started and stopped as the lead moves.
+  const discordFollowsLead = config.store.url !== undefined && config.discord?.enabled === true;
   try {
     // Slack and Discord over the configured proxy (or directly), with the network section's timeouts and retries.
-    chat = await startChatPlatforms({ config, app, health, log, env: process.env, ...(metrics ? { metrics } : {}) });
+    chat = await startChatPlatforms({
+      config: discordFollowsLead ? { ...config, discord: undefined } : config,
+      app,
+      health,
+      log,
+      env: process.env,
+      ...(metrics ? { metrics } : {}),
+      ...(config.store.url === undefined ? {} : { announceWhile: () => app.leadership.leading() }),
+    });
   } catch (error) {
     await outbound.stop();
     await app.close();
@@ -64,6 +77,32 @@ export async function run(configPath: string | undefined, as: string | undefined
       log,
     });
     if (listener) stops.push(() => listener.close());
+  }
+  if (discordFollowsLead) {
+    const discordOnly: Config = {
+      ...config,
+      slack: undefined,
+      // Outages are announced by the first set of platforms' announcer, not twice.
+      network: { ...config.network, health: { ...config.network.health, announce: [] } },
+    };
+    stops.push(
+      whileLeading(
+        app.leadership,
+        {
+          name: "Discord's gateway",
+          start: () =>
+            startChatPlatforms({
+              config: discordOnly,
+              app,
+              health,
+              log,
+              env: process.env,
+              ...(metrics ? { metrics } : {}),
+            }),
+        },
+        log,
+      ),
+    );
   }
   const terminalWanted = config.terminal.enabled || (!config.slack?.enabled && !config.discord?.enabled);
   let terminalDone: Promise<void> | undefined;

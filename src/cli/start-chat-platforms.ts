@@ -29,6 +29,11 @@ export interface ChatPlatformsOptions {
   metrics?: Metrics;
   /** Slack Socket Mode links kept open (default 2: the second takes commands while the first is refreshed). */
   slackSocketLinks?: number;
+  /**
+   * Whether this instance announces outages now (default: always). Instances sharing PostgreSQL announce only while
+   * they lead, so that one outage is not told twice.
+   */
+  announceWhile?: () => boolean;
   /** First wait before starting a platform again that could not be reached at start (default 5 s, doubling to 5 min). */
   restartAfterMs?: number;
   /** Tests shorten the adapters' own waits; production uses their defaults and the `network` section. */
@@ -175,7 +180,10 @@ export async function startChatPlatforms(options: ChatPlatformsOptions): Promise
 
   const announcer = new OutageAnnouncer({
     health,
-    posters: app.posters,
+    posters: {
+      post: async (channel, reply) =>
+        (options.announceWhile?.() ?? true) ? app.posters.post(channel, reply) : undefined,
+    },
     channels: config.network.health.announce.map(channelRef),
     downAfterMs: parseDuration(config.network.health.downAfter),
     clock,

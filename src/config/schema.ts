@@ -470,6 +470,24 @@ export const configSchema = z
           .default('60s'),
         /** How long a write waits for another process's lock on the file before it fails, saying who holds it. */
         busyTimeout: duration.default('5s'),
+        /**
+         * A PostgreSQL database instead of the SQLite file: postgres://USER@HOST:PORT/DATABASE. Several instances may
+         * share it (one leads). The password goes in `password` (from the environment), never in the URL.
+         */
+        url: z
+          .string()
+          .check((ctx) => {
+            const problem = postgresUrlProblem(ctx.value);
+            if (problem) ctx.issues.push({ code: 'custom', input: undefined, message: problem });
+          })
+          .optional(),
+        /** The database user's password, e.g. ${LCOPS_PG_PASSWORD}; without it, PGPASSWORD or ~/.pgpass apply. */
+        password: z.string().min(1).optional(),
+        /**
+         * With PostgreSQL: how long the leading instance's lease lasts without renewal (renewed every third of it). A
+         * dead leader's successor leads within this plus a third.
+         */
+        leaderLease: duration.refine((d) => parseDuration(d) >= 3_000, { error: 'must be at least 3s' }).default('15s'),
       })
       .prefault({}),
     slack: slackSchema.optional(),
@@ -577,6 +595,22 @@ export const configSchema = z
       );
     }
   });
+
+/** What is wrong with a store URL, in words that never repeat a password it holds; undefined when it is fine. */
+function postgresUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as postgres://lotus_chatops@db.example:5432/lotus_chatops';
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    return 'must start with postgres:// (SQLite is chosen with store.path)';
+  if (url.password !== '') return 'holds a password: put it in store.password (from the environment) instead';
+  if (url.hostname === '' || url.pathname.length <= 1)
+    return 'must name a host and a database: postgres://USER@HOST:PORT/DATABASE';
+  return undefined;
+}
 
 function uniqueNames(
   problem: (path: PropertyKey[], message: string) => void,

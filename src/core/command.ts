@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
+import type { InstancesStatus } from './leadership.js';
 import type { Logger } from './logger.js';
 import type { HealthView } from './platform-health.js';
 import type { Block, Reply } from './reply.js';
@@ -146,6 +147,8 @@ export interface RuntimeFacade {
   queryAudit(filter: { principal?: string; command?: string; limit: number }): Promise<Reply>;
   /** The background jobs of the long-lived process, with their last runs (empty where none run, as in exec). */
   listJobs(): Promise<JobStatus[]>;
+  /** The instances sharing the store, which one leads, and whether the database answers (for /health). */
+  instances(): Promise<InstancesStatus | undefined>;
 }
 
 /** The plan of a destructive command: shown to the requester and to approvers, stored with the request. */

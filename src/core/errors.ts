@@ -110,6 +110,11 @@ const catalogue = {
     hint: 'Try again in a moment; if it stays busy, see what that process is doing (store.busyTimeout sets how long to wait).',
     kind: 'failed',
   },
+  STORE_UNREACHABLE: {
+    message: 'The database {path} does not answer: {detail}.',
+    hint: 'Nothing is half-written: a change under way was saved whole or not at all (/approvals and /audit show which). Check that PostgreSQL runs and that this host reaches it; the bot reconnects on its own, so try again once it is back.',
+    kind: 'failed',
+  },
 
   // Lotus JSON-RPC
   LOTUS_UNREACHABLE: {

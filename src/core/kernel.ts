@@ -4,13 +4,15 @@ import { approvalMessages } from './approval/approval-messages.js';
 import type { ApprovalRule } from './approval/approval-policy.js';
 import { ChannelPosters } from './channel-poster.js';
 import type { Clock } from './clock.js';
-import type { CommandDefinition, DestructiveCommand } from './command.js';
+import type { ChannelRef, CommandDefinition, DestructiveCommand } from './command.js';
 import { type JobDefinition, JobRegistry } from './jobs/job-registry.js';
+import { Leadership } from './leadership.js';
 import type { Logger } from './logger.js';
 import { chatUpdatesJob, type SubjectHandler } from './messages/chat-updates.js';
 import { type Metrics, noMetrics } from './metrics.js';
 import type { HealthView } from './platform-health.js';
 import type { RbacRules } from './rbac.js';
+import { block, type Reply } from './reply.js';
 import { Runtime } from './runtime.js';
 
 export interface KernelOptions<S> {
@@ -27,6 +29,11 @@ export interface KernelOptions<S> {
   health?: HealthView;
   /** Where commands, approvals and job runs are counted (/metrics); nothing is counted without it. */
   metrics?: Metrics;
+  /**
+   * Several instances share the store (PostgreSQL): one leads (jobs here; Discord's gateway in `run`) through a lease,
+   * and a take-over is announced in `announce`. Without it this process always leads.
+   */
+  leadership?: { shared: boolean; ttlMs?: number; announce?: readonly ChannelRef[] };
 }
 
 /** The runtime with its posters and background jobs: what every process builds, whatever its adapters. */
@@ -34,6 +41,8 @@ export interface Kernel<S> {
   runtime: Runtime<S>;
   posters: ChannelPosters;
   jobs: JobRegistry;
+  /** Which instance leads; started with the background work. */
+  leadership: Leadership;
   /** Adds a job of a feature (pledge schedules, alert checks); before `startBackgroundWork`. */
   addJob(job: JobDefinition): void;
   /** Adds how the messages about a feature's subjects follow the store (alerts); before `startBackgroundWork`. */
@@ -59,12 +68,36 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
   const { store, clock, log } = options;
   const metrics = options.metrics ?? noMetrics;
   const posters = new ChannelPosters(log);
+  const leadership = new Leadership({
+    store,
+    clock,
+    log: log.child({ component: 'leadership' }),
+    self: options.owner,
+    shared: options.leadership?.shared ?? false,
+    ...(options.leadership?.ttlMs === undefined ? {} : { ttlMs: options.leadership.ttlMs }),
+  });
   const jobs = new JobRegistry({
     store,
     clock,
     log: log.child({ component: 'jobs' }),
     owner: options.owner.id,
     metrics,
+    leads: () => leadership.leading(),
+  });
+  const announce = options.leadership?.announce ?? [];
+  leadership.afterChange(async ({ leading, previous }) => {
+    if (!leading || previous === null) return;
+    // Said where outages are said: people should know the bot lost an instance, and which one speaks now.
+    const reply: Reply = {
+      title: 'Another bot instance took over',
+      severity: 'warning',
+      blocks: [
+        block.text(
+          `${options.owner.host} (process ${options.owner.pid}) now leads in place of ${previous}, which stopped renewing its lease (it stopped, or lost the database). Scheduled work and Discord run here now.`,
+        ),
+      ],
+    };
+    for (const channel of announce) await posters.post(channel, reply);
   });
   let background = false;
   const kicks = new Set<Promise<void>>();
@@ -89,6 +122,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     executionLeaseMs: leaseMs,
     ...(options.health ? { health: options.health } : {}),
     jobs,
+    instances: leadership,
     onChange: changed,
     metrics,
   });
@@ -110,12 +144,16 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     runtime,
     posters,
     jobs,
+    leadership,
     addJob: (job) => jobs.register(job),
     addSubject: (handler) => handlers.push(handler),
     changed,
     startBackgroundWork({ timer = true } = {}) {
       background = true;
-      if (timer) jobs.start();
+      if (timer) {
+        leadership.start();
+        jobs.start();
+      }
     },
     async settled() {
       do {
@@ -126,6 +164,7 @@ export function createKernel<S>(options: KernelOptions<S>): Kernel<S> {
     async stop() {
       background = false;
       await jobs.stop();
+      await leadership.stop();
       await Promise.all([...kicks]);
       await runtime.settled();
     },

@@ -20,6 +20,7 @@ import {
 import { newCorrelationId } from './correlation-id.js';
 import { isOpsError, OpsError } from './errors.js';
 import { failureReply } from './failure-reply.js';
+import type { InstancesStatus } from './leadership.js';
 import type { Logger } from './logger.js';
 import { type Metrics, noMetrics } from './metrics.js';
 import { coerce, mapTokens, type RawArgs, tokenize, usageOf } from './parse-args.js';
@@ -67,6 +68,8 @@ export interface RuntimeOptions<S> {
   health?: HealthView;
   /** The background jobs, when this process runs them (for /health). */
   jobs?: { list(): Promise<JobStatus[]> };
+  /** The instances sharing the store and the leader (for /health). */
+  instances?: { status(): Promise<InstancesStatus> };
   /** Called when something changed that chat messages should show (the long-lived process updates them at once). */
   onChange?: () => void;
   /** Where commands and approval steps are counted (/metrics); nothing is counted without it. */
@@ -409,6 +412,7 @@ export class Runtime<S = unknown> {
       },
       queryAudit: async (filter) => auditReply(await this.options.store.queryAudit(filter)),
       listJobs: async () => (this.options.jobs ? this.options.jobs.list() : []),
+      instances: async () => this.options.instances?.status(),
     };
   }
 

@@ -22,5 +22,7 @@ export function explainable(error: unknown): unknown {
         { path: error.path, detail: error.message, user: error.user ?? 'the user' },
         { cause: error },
       );
+    case 'unreachable':
+      return new OpsError('STORE_UNREACHABLE', { path: error.path, detail: error.message }, { cause: error });
   }
 }

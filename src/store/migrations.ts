@@ -225,6 +225,26 @@ const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> 
       CREATE INDEX alerts_check ON alerts (check_name, status, resolved_at);
     `,
   },
+  {
+    version: 8,
+    name: 'leadership lease and instance heartbeats (the same tables as the PostgreSQL store)',
+    sql: `
+      CREATE TABLE leadership (
+        role TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        previous TEXT
+      );
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,18 +1,34 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { openSqlite, storeError } from './open-sqlite.js';
+import {
+  claimLeadershipSql,
+  newApprovalId,
+  type Row,
+  seqOf,
+  summarise,
+  toAlert,
+  toApproval,
+  toExecution,
+  toInstance,
+  toJob,
+  toJournalEntry,
+  toLease,
+  toSchedule,
+} from './rows.js';
 import type {
   AlertChange,
   AlertRecord,
   AlertStatus,
-  ApprovalKind,
   ApprovalRecord,
   ApprovalStatus,
   AuditRecord,
   ExecutionOwner,
   ExecutionRecord,
+  InstanceRecord,
   JobRecord,
   JournalEntry,
+  LeaseRecord,
   MessageRef,
   NewApproval,
   NewAudit,
@@ -24,21 +40,9 @@ import type {
   StoreEvent,
   Vote,
   VoteDecision,
-  VoteOrigin,
   VoteOutcome,
 } from './store.js';
 import { StoreError } from './store-error.js';
-
-type Row = Record<string, unknown>;
-
-/** Crockford base32 without look-alikes: ids are typed by hand in chat. */
-const idAlphabet = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-function newApprovalId(): string {
-  let id = '';
-  for (let i = 0; i < 6; i++) id += idAlphabet[randomInt(idAlphabet.length)];
-  return id;
-}
 
 /** The methods that only read: they keep working on a store found damaged, so that operators can still look. */
 const readOnlyMethods = new Set([
@@ -59,6 +63,9 @@ const readOnlyMethods = new Set([
   'listAlerts',
   'activeSilences',
   'checkIntegrity',
+  'leadership',
+  'listInstances',
+  'ping',
   'backupTo',
   'close',
 ]);
@@ -278,7 +285,7 @@ export class SqliteStore implements Store {
             detail: { process: vote.owner.id },
           });
           this.approvalEvent(vote.now, 'approval.approved', id, origin);
-          return { kind: 'decided', decision, approval, execution: this.toExecution(execution) };
+          return { kind: 'decided', decision, approval, execution: toExecution(execution) };
         }
       }
     });
@@ -308,7 +315,7 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT * FROM executions WHERE approval_id = ?').get(approvalId.toUpperCase()) as
       | Row
       | undefined;
-    return row ? this.toExecution(row) : undefined;
+    return row ? toExecution(row) : undefined;
   }
 
   async renewExecutionLease(id: number, ownerId: string, until: number): Promise<boolean> {
@@ -386,7 +393,7 @@ export class SqliteStore implements Store {
         });
         this.approvalEvent(now, 'execution.interrupted', approval.id, {});
       }
-      return rows.map((row) => this.toExecution(row));
+      return rows.map((row) => toExecution(row));
     });
     return run.immediate();
   }
@@ -497,7 +504,7 @@ export class SqliteStore implements Store {
         `SELECT * FROM schedules WHERE status IN (${statuses.map(() => '?').join(',')}) ${filter.kind ? 'AND kind = ?' : ''} ORDER BY created_at`,
       )
       .all(...statuses, ...(filter.kind ? [filter.kind] : [])) as Row[];
-    return rows.map((row) => this.toSchedule(row));
+    return rows.map((row) => toSchedule(row));
   }
 
   async claimDueSchedules(kind: string, now: number): Promise<ScheduleRecord[]> {
@@ -507,7 +514,7 @@ export class SqliteStore implements Store {
          WHERE kind = ? AND status IN ('active', 'paused') AND next_run_at <= ? RETURNING *`,
       )
       .all(now, kind, now) as Row[];
-    return rows.map((row) => this.toSchedule(row));
+    return rows.map((row) => toSchedule(row));
   }
 
   async updateSchedule(
@@ -521,7 +528,7 @@ export class SqliteStore implements Store {
       const reason = change.reason === undefined ? before.statusReason : change.reason;
       this.db
         .prepare('UPDATE schedules SET status = ?, status_reason = ?, runs = runs + ?, updated_at = ? WHERE id = ?')
-        .run(status, reason, change.ranOnce ? 1 : 0, change.now, id);
+        .run(status, reason, change.ranOnce ? 1 : 0, change.now, before.id);
       if (status !== before.status) {
         this.audit({
           at: change.now,
@@ -531,7 +538,7 @@ export class SqliteStore implements Store {
           approvalId: before.approvalId,
           outcome: status,
           correlationId: null,
-          detail: { schedule: id, reason },
+          detail: { schedule: before.id, reason },
         });
       }
       return this.scheduleById(id);
@@ -541,26 +548,7 @@ export class SqliteStore implements Store {
 
   private scheduleById(id: string): ScheduleRecord | undefined {
     const row = this.db.prepare('SELECT * FROM schedules WHERE id = ?').get(id.toUpperCase()) as Row | undefined;
-    return row ? this.toSchedule(row) : undefined;
-  }
-
-  private toSchedule(row: Row): ScheduleRecord {
-    return {
-      id: String(row.id),
-      kind: String(row.kind),
-      approvalId: row.approval_id === null ? null : String(row.approval_id),
-      dataJson: String(row.data_json),
-      intervalMs: Number(row.interval_ms),
-      nextRunAt: Number(row.next_run_at),
-      status: row.status as ScheduleStatus,
-      statusReason: row.status_reason === null ? null : String(row.status_reason),
-      channelPlatform: String(row.channel_platform),
-      channelId: String(row.channel_id),
-      createdBy: String(row.created_by),
-      createdAt: Number(row.created_at),
-      updatedAt: Number(row.updated_at),
-      runs: Number(row.runs),
-    };
+    return row ? toSchedule(row) : undefined;
   }
 
   async appendEvent(event: Omit<StoreEvent, 'seq'>): Promise<void> {
@@ -920,6 +908,46 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async claimLeadership(claim: { role: string; instance: string; now: number; ttlMs: number }): Promise<LeaseRecord> {
+    const run = this.db.transaction(() => {
+      this.db.prepare(claimLeadershipSql((n) => ['@role', '@instance', '@now', '@ttlMs'][n - 1] as string)).run(claim);
+      return toLease(this.db.prepare('SELECT * FROM leadership WHERE role = ?').get(claim.role) as Row);
+    });
+    return run.immediate();
+  }
+
+  async releaseLeadership(role: string, instance: string, now: number): Promise<void> {
+    this.db
+      .prepare('UPDATE leadership SET expires_at = ? WHERE role = ? AND holder = ? AND expires_at > ?')
+      .run(now, role, instance, now);
+  }
+
+  async leadership(role: string): Promise<LeaseRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM leadership WHERE role = ?').get(role) as Row | undefined;
+    return row ? toLease(row) : undefined;
+  }
+
+  async recordInstance(instance: InstanceRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO instances (id, host, pid, started_at, last_seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+      )
+      .run(instance.id, instance.host, instance.pid, instance.startedAt, instance.lastSeen);
+  }
+
+  async listInstances(seenSince: number): Promise<InstanceRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM instances WHERE last_seen >= ? ORDER BY started_at, id')
+      .all(seenSince) as Row[];
+    return rows.map(toInstance);
+  }
+
+  async ping(): Promise<{ ok: boolean; detail: string }> {
+    this.db.prepare('SELECT 1').get();
+    return { ok: true, detail: `SQLite file ${this.path}` };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -947,60 +975,10 @@ export class SqliteStore implements Store {
   }
 
   private toApproval(row: Row): ApprovalRecord {
-    const votes = (
-      this.db.prepare('SELECT * FROM votes WHERE approval_id = ? ORDER BY created_at, voter').all(row.id) as Row[]
-    ).map((v) => ({
-      voter: String(v.voter),
-      voterJson: v.voter_json === null ? JSON.stringify({ id: String(v.voter), groups: [] }) : String(v.voter_json),
-      decision: v.decision === 'deny' ? ('deny' as const) : ('approve' as const),
-      reason: v.reason === null ? null : String(v.reason),
-      at: Number(v.created_at),
-    }));
-    return {
-      id: String(row.id),
-      kind: String(row.kind) as ApprovalKind,
-      command: String(row.command),
-      argsJson: String(row.args_json),
-      planJson: String(row.plan_json),
-      requestedBy: String(row.requested_by),
-      requesterJson:
-        row.requester_json === null
-          ? JSON.stringify({ id: String(row.requested_by), groups: [] })
-          : String(row.requester_json),
-      channelPlatform: String(row.channel_platform),
-      channelId: String(row.channel_id),
-      correlationId: String(row.correlation_id),
-      createdAt: Number(row.created_at),
-      expiresAt: Number(row.expires_at),
-      requiredApprovals: Number(row.required_approvals),
-      approverRole: String(row.approver_role),
-      reasonRequired: Number(row.reason_required) === 1,
-      parentId: row.parent_id === null ? null : String(row.parent_id),
-      status: row.status as ApprovalStatus,
-      decidedAt: row.decided_at === null ? null : Number(row.decided_at),
-      decidedBy: row.decided_by === null ? null : String(row.decided_by),
-      denyReason: row.deny_reason === null ? null : String(row.deny_reason),
-      votes,
-      approvedBy: votes.filter((v) => v.decision === 'approve').map((v) => v.voter),
-    };
-  }
-
-  private toExecution(row: Row): ExecutionRecord {
-    return {
-      id: Number(row.id),
-      approvalId: String(row.approval_id),
-      executedBy: String(row.executed_by),
-      startedAt: Number(row.started_at),
-      finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-      status: row.status as ExecutionRecord['status'],
-      resultJson: row.result_json === null ? null : String(row.result_json),
-      owner: row.owner_json === null ? null : (JSON.parse(String(row.owner_json)) as ExecutionOwner),
-      leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
-      checkpoint:
-        row.checkpoint_json === null ? null : (JSON.parse(String(row.checkpoint_json)) as Record<string, unknown>),
-      interruptedAt: row.interrupted_at === null ? null : Number(row.interrupted_at),
-      origin: row.origin_json === null ? null : (JSON.parse(String(row.origin_json)) as VoteOrigin),
-    };
+    const votes = this.db
+      .prepare('SELECT * FROM votes WHERE approval_id = ? ORDER BY created_at, voter')
+      .all(row.id) as Row[];
+    return toApproval(row, votes);
   }
 
   private approvalEvent(at: number, kind: string, id: string, data: Record<string, unknown>): void {
@@ -1031,77 +1009,4 @@ export class SqliteStore implements Store {
       ) as Row;
     return { ...entry, detail: entry.detail ?? {}, seq: Number(row.seq) };
   }
-}
-
-/** The audit trail keeps the gist of a result (its title and severity), not every table row. */
-function summarise(resultJson: string): unknown {
-  try {
-    const parsed = JSON.parse(resultJson) as { title?: unknown; severity?: unknown };
-    return { title: parsed.title, severity: parsed.severity };
-  } catch {
-    return resultJson.slice(0, 200);
-  }
-}
-
-function toJournalEntry(row: Row): JournalEntry {
-  return {
-    seq: Number(row.seq),
-    at: Number(row.at),
-    kind: String(row.kind),
-    principal: String(row.principal),
-    approvalId: row.approval_id === null ? null : String(row.approval_id),
-    data: JSON.parse(String(row.data_json)) as Record<string, unknown>,
-  };
-}
-
-function toJob(row: Row): JobRecord {
-  return {
-    name: String(row.name),
-    nextRunAt: Number(row.next_run_at),
-    leaseOwner: row.lease_owner === null ? null : String(row.lease_owner),
-    leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
-    state: JSON.parse(String(row.state_json)) as Record<string, unknown>,
-    lastStartedAt: row.last_started_at === null ? null : Number(row.last_started_at),
-    lastFinishedAt: row.last_finished_at === null ? null : Number(row.last_finished_at),
-    lastDurationMs: row.last_duration_ms === null ? null : Number(row.last_duration_ms),
-    lastOutcome: row.last_outcome === null ? null : (String(row.last_outcome) as JobRecord['lastOutcome']),
-    lastError: row.last_error === null ? null : String(row.last_error),
-    runs: Number(row.runs),
-    failures: Number(row.failures),
-  };
-}
-
-/** A17 → 17; undefined for anything that is not an alert id. */
-function seqOf(id: string): number | undefined {
-  const match = /^A(\d{1,12})$/i.exec(id.trim());
-  return match ? Number(match[1]) : undefined;
-}
-
-function toAlert(row: Row): AlertRecord {
-  const text = (v: unknown) => (v === null ? null : String(v));
-  const num = (v: unknown) => (v === null ? null : Number(v));
-  return {
-    id: `A${Number(row.seq)}`,
-    key: String(row.key),
-    check: String(row.check_name),
-    subject: String(row.subject),
-    severity: String(row.severity) as AlertRecord['severity'],
-    status: String(row.status) as AlertStatus,
-    summary: String(row.summary),
-    detail: String(row.detail),
-    actor: text(row.actor),
-    cause: text(row.cause),
-    firstSeen: Number(row.first_seen),
-    lastSeen: Number(row.last_seen),
-    lastChange: Number(row.last_change),
-    resolvedAt: num(row.resolved_at),
-    ackedBy: text(row.acked_by),
-    ackedAt: num(row.acked_at),
-    silencedUntil: num(row.silenced_until),
-    silencedBy: text(row.silenced_by),
-    silenceReason: text(row.silence_reason),
-    notifiedAt: num(row.notified_at),
-    flaps: Number(row.flaps),
-    groupId: text(row.group_id),
-  };
 }

@@ -1,6 +1,6 @@
 /**
  * A failure of the store an operator can act on: the file cannot be opened or written, it is damaged, or another
- * process holds its write lock too long. The store knows nothing of the error catalogue (it is the ground everything
+ * process holds its write lock too long, or (PostgreSQL) the database does not answer. The store knows nothing of the error catalogue (it is the ground everything
  * else stands on); the core turns this into the catalogue's STORE_* errors (core/store-failure.ts).
  */
 export class StoreError extends Error {
@@ -8,7 +8,7 @@ export class StoreError extends Error {
   readonly user: string | undefined;
 
   constructor(
-    readonly kind: 'busy' | 'damaged' | 'cannot-open',
+    readonly kind: 'busy' | 'damaged' | 'cannot-open' | 'unreachable',
     readonly path: string,
     detail: string,
     options: { holder?: string; user?: string; cause?: unknown } = {},

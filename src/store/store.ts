@@ -265,6 +265,26 @@ export interface ScheduleRecord {
 
 export type NewSchedule = Omit<ScheduleRecord, 'id' | 'status' | 'statusReason' | 'updatedAt' | 'runs'>;
 
+/** Who leads the instances sharing a store (Discord's gateway, scheduled work): a lease its holder renews. */
+export interface LeaseRecord {
+  role: string;
+  holder: string;
+  /** When the current holder took it. */
+  since: number;
+  expiresAt: number;
+  /** Who held it before the current holder took it over (null for the first). */
+  previous: string | null;
+}
+
+/** One running bot process, as its heartbeat in the store shows it (/health lists them all). */
+export interface InstanceRecord {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  lastSeen: number;
+}
+
 export interface Store {
   createApproval(request: NewApproval): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
@@ -376,5 +396,19 @@ export interface Store {
   /** Ends the silences of a matcher now; how many were active. Audited. */
   endSilences(matcher: string, by: string, now: number): Promise<number>;
   activeSilences(now: number): Promise<SilenceRecord[]>;
+  /**
+   * Takes the lead of `role` for `instance` when nobody holds an unexpired lease, or renews it when `instance` holds
+   * it; returns the lease as it stands after (held by another instance when this one did not get it).
+   */
+  claimLeadership(claim: { role: string; instance: string; now: number; ttlMs: number }): Promise<LeaseRecord>;
+  /** Gives the lead up at once (a clean shutdown), if `instance` holds it: another takes over without waiting. */
+  releaseLeadership(role: string, instance: string, now: number): Promise<void>;
+  leadership(role: string): Promise<LeaseRecord | undefined>;
+  /** This instance's heartbeat. */
+  recordInstance(instance: InstanceRecord): Promise<void>;
+  /** The instances seen since `seenSince`, oldest first. */
+  listInstances(seenSince: number): Promise<InstanceRecord[]>;
+  /** Whether the database answers now (a cheap round trip), for /health. */
+  ping(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }

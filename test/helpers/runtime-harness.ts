@@ -14,12 +14,14 @@ import {
 } from '../../src/core/command.js';
 import type { JobRegistry } from '../../src/core/jobs/job-registry.js';
 import { createKernel } from '../../src/core/kernel.js';
+import type { Leadership } from '../../src/core/leadership.js';
 import { loadCommands } from '../../src/core/load-commands.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import type { HealthView } from '../../src/core/platform-health.js';
 import { block, type Reply } from '../../src/core/reply.js';
 import type { Runtime, RuntimeOptions } from '../../src/core/runtime.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 
 /** Captures every log line as text, to assert on what the log says (and never says). */
 export function captureLog(): { log: Logger; lines: string[] } {
@@ -80,7 +82,7 @@ export const channel: ChannelRef = { platform: 'slack', id: 'C0OPS' };
 
 export interface Harness {
   runtime: Runtime;
-  store: SqliteStore;
+  store: Store;
   clock: FakeClock;
   state: { executions: number; gate?: Promise<void>; fail?: boolean };
   /** What the chat would show, from the recording poster of platform `slack`: posts, updates and thread replies. */
@@ -89,6 +91,8 @@ export interface Harness {
   threads: Array<{ ref: MessageRef; reply: Reply }>;
   /** The background jobs (expiry, recovery, chat updates); tests tick them on the fake clock. */
   jobs: JobRegistry;
+  /** Which instance leads; tests tick it on the fake clock. */
+  leadership: Leadership;
   /** Waits for audit entries and chat updates still under way. */
   settled(): Promise<void>;
   /** The runtime's posters, so that a platform adapter under test can register itself beside the recorder. */
@@ -141,13 +145,17 @@ export async function createHarness(
     /** This harness as a process (tests play several processes sharing one store). */
     owner?: { id: string; pid: number; host: string; startedAt: number };
     executionLeaseMs?: number;
+    /** Another store than a new SQLite file (PostgreSQL); `close` closes it. */
+    store?: Store;
+    /** Instances sharing the store compete for the lead (tests tick `leadership` on the fake clock). */
+    leadership?: { shared: boolean; ttlMs?: number; announce?: ChannelRef[] };
   } = {},
 ): Promise<Harness> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'lcops-')), 'store.db');
   const clock = options.clock ?? new FakeClock();
   const state = options.state ?? { executions: 0 };
   const { log, lines } = captureLog();
-  const store = new SqliteStore(dbPath);
+  const store = options.store ?? new SqliteStore(dbPath);
   const posted: Harness['posted'] = [];
   const updates: Harness['updates'] = [];
   const threads: Harness['threads'] = [];
@@ -186,6 +194,7 @@ export async function createHarness(
     owner: options.owner ?? { id: 'test-host:1:0', pid: 1, host: 'test-host', startedAt: 0 },
     ...(options.executionLeaseMs === undefined ? {} : { executionLeaseMs: options.executionLeaseMs }),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.leadership ? { leadership: options.leadership } : {}),
   });
   kernel.posters.register(recorder);
   // Changes reach the recorder at once; the periodic jobs run only when a test ticks them.
@@ -200,6 +209,7 @@ export async function createHarness(
     updates,
     threads,
     jobs: kernel.jobs,
+    leadership: kernel.leadership,
     settled: () => kernel.settled(),
     posters,
     rbac,

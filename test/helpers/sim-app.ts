@@ -116,6 +116,7 @@ export function harnessOf(s: SimApp): Harness {
     updates: [],
     threads: [],
     jobs: s.app.jobs,
+    leadership: s.app.leadership,
     settled: () => s.app.settled(),
     posters: s.app.posters,
     rbac: s.config.rbac,

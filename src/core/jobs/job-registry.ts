@@ -37,6 +37,11 @@ export interface JobRegistryOptions {
   tickMs?: number;
   /** Each run's outcome and duration is counted here (/metrics). */
   metrics?: Metrics;
+  /**
+   * Whether this instance leads (default: always). Instances sharing a PostgreSQL store run jobs only on the leader;
+   * each run is still claimed with its lease, so a leader that lost the lead mid-run never overlaps its successor.
+   */
+  leads?: () => boolean;
 }
 
 /**
@@ -98,7 +103,7 @@ export class JobRegistry {
   /**
    * Runs a job now in this process, e.g. when a decision should reach the chat at once; a request made while a run is
    * under way gets a run of its own after it, so that no change is missed. When another process holds the job, it is
-   * made due for that one instead.
+   * made due for that one instead; so it is on an instance that does not lead.
    */
   runSoon(name: string): Promise<void> {
     const job = this.jobs.get(name);
@@ -114,7 +119,7 @@ export class JobRegistry {
           continue;
         }
         this.requested.delete(name);
-        const claimed = await this.claim(job, true);
+        const claimed = this.leads() ? await this.claim(job, true) : undefined;
         if (!claimed) await this.options.store.requestJobRun(name, this.options.clock.now());
         else await this.launch(job, claimed);
       }
@@ -129,8 +134,12 @@ export class JobRegistry {
     return [...this.jobs.values()].map((job) => statusOf(job, records.get(job.name), this.options.clock.now()));
   }
 
+  private leads(): boolean {
+    return this.options.leads?.() ?? true;
+  }
+
   private async runDue(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.leads()) return;
     const runs: Array<Promise<void>> = [];
     for (const job of this.jobs.values()) {
       if (this.running.has(job.name)) continue;

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/alerts/finding.js';
 import { type CheckResult, reconcile, STORM_CHECK } from '../../../src/alerts/reconcile.js';
-import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import type { AlertChange } from '../../../src/store/store.js';
+import type { AlertChange, Store } from '../../../src/store/store.js';
+import { describeEachStore } from '../../helpers/stores.js';
 
 const policy = { flapWindowMs: 10 * 60_000, renotifyAfterMs: 30 * 60_000, stormThreshold: 5 };
 const minute = 60_000;
@@ -19,8 +16,7 @@ const lag = (severity: Finding['severity'] = 'warning', seconds = 90): Finding =
 });
 
 /** The engine's loop around the pure rule, on a real store: what it persists is what the next pass reads. */
-function engine() {
-  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'lcops-alerts-')), 'store.db'));
+function engine(store: Store) {
   return {
     store,
     async pass(at: number, results: CheckResult[], silenced: ReadonlySet<string> = new Set()): Promise<AlertChange[]> {
@@ -34,20 +30,12 @@ function engine() {
 
 const kinds = (changes: AlertChange[]) => changes.map((c) => c.kind).filter((k) => k !== 'seen');
 
-describe('alert reconciliation over passes', () => {
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await close?.();
-    close = undefined;
-  });
-  const start = () => {
-    const e = engine();
-    close = () => e.store.close();
-    return e;
-  };
+// What the engine persists is read back by its next pass: checked on SQLite and on PostgreSQL.
+describeEachStore('alert reconciliation over passes', (stores) => {
+  const start = async () => engine((await stores.fresh()).store);
 
   it('raises a condition once, keeps it quiet while it lasts, and resolves it when a pass no longer finds it', async () => {
-    const e = start();
+    const e = await start();
     expect(kinds(await e.pass(T0, [{ check: 'daemons', findings: [lag()] }]))).toEqual(['raise']);
     expect(kinds(await e.pass(T0 + minute, [{ check: 'daemons', findings: [lag('warning', 95)] }]))).toEqual([]);
     const [alert] = await e.store.listAlerts({ status: 'firing', limit: 10 });
@@ -57,14 +45,14 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('keeps the alerts of a check that did not run this pass', async () => {
-    const e = start();
+    const e = await start();
     await e.pass(T0, [{ check: 'daemons', findings: [lag()] }]);
     expect(kinds(await e.pass(T0 + minute, [{ check: 'funds', findings: [] }]))).toEqual([]);
     expect(await e.store.listAlerts({ status: 'firing', limit: 10 })).toHaveLength(1);
   });
 
   it('damps flapping: back within the window is the same alert again, after it a new one', async () => {
-    const e = start();
+    const e = await start();
     await e.pass(T0, [{ check: 'daemons', findings: [lag()] }]);
     await e.pass(T0 + minute, [{ check: 'daemons', findings: [] }]);
     expect(kinds(await e.pass(T0 + 3 * minute, [{ check: 'daemons', findings: [lag()] }]))).toEqual(['refire']);
@@ -76,7 +64,7 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('re-notifies an unacked critical on its interval, never an acked one until its severity changes', async () => {
-    const e = start();
+    const e = await start();
     await e.pass(T0, [{ check: 'daemons', findings: [lag('critical')] }]);
     expect(kinds(await e.pass(T0 + 29 * minute, [{ check: 'daemons', findings: [lag('critical')] }]))).toEqual([]);
     expect(kinds(await e.pass(T0 + 31 * minute, [{ check: 'daemons', findings: [lag('critical')] }]))).toEqual([
@@ -91,7 +79,7 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('does not tell a silenced alert, and tells it once the silence is over', async () => {
-    const e = start();
+    const e = await start();
     const changes = await e.pass(
       T0,
       [{ check: 'funds', findings: [{ ...lag(), check: 'funds' }] }],
@@ -109,7 +97,7 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('escalates a condition that lasts past its escalation point', async () => {
-    const e = start();
+    const e = await start();
     const drain: Finding = {
       check: 'workers',
       subject: 'sealer-01',
@@ -125,7 +113,7 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('shows a finding under the alert that explains it, and on its own once that one resolves', async () => {
-    const e = start();
+    const e = await start();
     const down: Finding = { check: 'daemons', subject: 'daemon-internal', severity: 'critical', summary: 'down' };
     const miner: Finding = {
       check: 'miners',
@@ -163,7 +151,7 @@ describe('alert reconciliation over passes', () => {
   });
 
   it('turns a storm into one summary naming the likely cause; the summary resolves with its last member', async () => {
-    const e = start();
+    const e = await start();
     const findings: Finding[] = Array.from({ length: 200 }, (_, i) => ({
       check: 'workers',
       subject: `worker-${i}`,

@@ -1,31 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
 import { type JobDefinition, JobRegistry } from '../../../src/core/jobs/job-registry.js';
-import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { eventually } from '../../helpers/eventually.js';
 import { captureLog, createHarness, type Harness, people, textOf } from '../../helpers/runtime-harness.js';
+import { describeEachStore } from '../../helpers/stores.js';
 
-const stores: SqliteStore[] = [];
 let h: Harness | undefined;
 afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
   await h?.close();
   h = undefined;
 });
-
-function sharedStore(): { path: string; open(): SqliteStore } {
-  const path = join(mkdtempSync(join(tmpdir(), 'lcops-jobs-')), 'store.db');
-  return {
-    path,
-    open() {
-      const store = new SqliteStore(path);
-      stores.push(store);
-      return store;
-    },
-  };
-}
 
 /** A job that counts its runs and can be held open or made to fail. */
 function countingJob(options: { everyMs?: number; timeoutMs?: number } = {}) {
@@ -49,14 +34,15 @@ function countingJob(options: { everyMs?: number; timeoutMs?: number } = {}) {
   return job;
 }
 
-function registry(store: SqliteStore, clock: FakeClock, owner: string): JobRegistry {
+function registry(store: Store, clock: FakeClock, owner: string): JobRegistry {
   return new JobRegistry({ store, clock, log: captureLog().log, owner });
 }
 
-describe('the job registry', () => {
+// Jobs are claimed with leases in the store: every behaviour here is checked on SQLite and on PostgreSQL.
+describeEachStore('the job registry', (stores) => {
   it('given a job every 10 s, when ticked on a fake clock, then it runs when due, once, and keeps the state it returned', async () => {
     const clock = new FakeClock();
-    const jobs = registry(sharedStore().open(), clock, 'p1');
+    const jobs = registry((await stores.fresh()).store, clock, 'p1');
     const job = countingJob();
     jobs.register(job.definition);
     await jobs.tick();
@@ -74,7 +60,7 @@ describe('the job registry', () => {
 
   it('given the process was away for ten intervals, when it ticks again, then the missed runs are not stacked: one run', async () => {
     const clock = new FakeClock();
-    const jobs = registry(sharedStore().open(), clock, 'p1');
+    const jobs = registry((await stores.fresh()).store, clock, 'p1');
     const job = countingJob();
     jobs.register(job.definition);
     await jobs.tick();
@@ -86,9 +72,9 @@ describe('the job registry', () => {
 
   it('given two processes sharing a store, when both tick while a run is under way, then only one runs it', async () => {
     const clock = new FakeClock();
-    const shared = sharedStore();
-    const first = registry(shared.open(), clock, 'p1');
-    const second = registry(shared.open(), clock, 'p2');
+    const shared = await stores.fresh();
+    const first = registry(shared.store, clock, 'p1');
+    const second = registry(await shared.open(), clock, 'p2');
     const a = countingJob({ everyMs: 1_000, timeoutMs: 60_000 });
     const b = countingJob({ everyMs: 1_000, timeoutMs: 60_000 });
     let release: () => void = () => undefined;
@@ -99,7 +85,9 @@ describe('the job registry', () => {
     first.register(a.definition);
     second.register(b.definition);
     const running = first.tick();
-    // Even when the run is due again, the other process finds the lease held.
+    // The first process's run is under way (on PostgreSQL its claim is a round trip away, so wait for it)…
+    await eventually(async () => a.runs === 1);
+    // …and even when the run is due again, the other process finds the lease held.
     clock.advance(2_000);
     await second.tick();
     expect(a.runs + b.runs).toBe(1);
@@ -112,10 +100,10 @@ describe('the job registry', () => {
 
   it('given a process that died holding a run, when its lease ends, then another process takes the job over', async () => {
     const clock = new FakeClock();
-    const shared = sharedStore();
-    const store = shared.open();
+    const shared = await stores.fresh();
+    const store = shared.store;
     await store.claimJob({ name: 'count', owner: 'dead', now: clock.now(), leaseMs: 5_000, everyMs: 10_000 });
-    const jobs = registry(shared.open(), clock, 'p2');
+    const jobs = registry(await shared.open(), clock, 'p2');
     const job = countingJob();
     jobs.register(job.definition);
     clock.advance(4_000);
@@ -128,7 +116,7 @@ describe('the job registry', () => {
 
   it('given a job that fails, then the run is recorded with its error and the next one still comes', async () => {
     const clock = new FakeClock();
-    const jobs = registry(sharedStore().open(), clock, 'p1');
+    const jobs = registry((await stores.fresh()).store, clock, 'p1');
     const job = countingJob();
     job.fail = 'node unreachable';
     jobs.register(job.definition);
@@ -142,7 +130,7 @@ describe('the job registry', () => {
 
   it('given a run that hangs past its timeout, then it is recorded as timed out and not started again while it hangs', async () => {
     const clock = new FakeClock();
-    const jobs = registry(sharedStore().open(), clock, 'p1');
+    const jobs = registry((await stores.fresh()).store, clock, 'p1');
     const job = countingJob({ timeoutMs: 20 });
     let release: () => void = () => undefined;
     job.hold = new Promise((resolve) => {
@@ -160,7 +148,7 @@ describe('the job registry', () => {
 
   it('given a change asked for while a run is under way, then another run follows it, so the change is not missed', async () => {
     const clock = new FakeClock();
-    const jobs = registry(sharedStore().open(), clock, 'p1');
+    const jobs = registry((await stores.fresh()).store, clock, 'p1');
     const job = countingJob();
     let release: () => void = () => undefined;
     job.hold = new Promise((resolve) => {
@@ -168,7 +156,7 @@ describe('the job registry', () => {
     });
     jobs.register(job.definition);
     jobs.start();
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventually(async () => job.runs === 1);
     const soon = jobs.runSoon('count');
     job.hold = undefined;
     release();

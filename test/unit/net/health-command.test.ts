@@ -1,6 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
 import { ConnectionHealth } from '../../../src/net/connection-health.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { StoreError } from '../../../src/store/store-error.js';
 import { captureLog, createHarness, people, textOf } from '../../helpers/runtime-harness.js';
 
 describe('/health', () => {
@@ -42,6 +47,39 @@ describe('/health', () => {
     try {
       expect(textOf(await h.run(people.victor, '/health'))).toContain(
         'No Slack or Discord adapter runs in this process',
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('given one instance on SQLite, when asked, then the store answers and this instance leads', async () => {
+    const h = await createHarness();
+    try {
+      await h.leadership.tick();
+      const reply = await h.run(people.victor, '/health');
+      const text = textOf(reply);
+      expect(text).toContain(
+        `Store: SQLite file ${h.dbPath}, answering. One instance (this one) uses this store and leads.`,
+      );
+      expect(text).toContain('"test-host:1:0 (this one)","test-host","1"');
+      expect(text).toContain('"leader"');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('given a store that does not answer, when asked, then /health still answers, in red, and says so', async () => {
+    const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'lcops-health-')), 'store.db'));
+    store.ping = async () => {
+      throw new StoreError('unreachable', 'db.example:5432/ops', 'connect ECONNREFUSED 10.0.0.9:5432');
+    };
+    const h = await createHarness({ store: store });
+    try {
+      const reply = await h.run(people.victor, '/health');
+      expect(reply.severity).toBe('error');
+      expect(textOf(reply)).toContain(
+        'Store: does not answer: The database db.example:5432/ops does not answer: connect ECONNREFUSED 10.0.0.9:5432.',
       );
     } finally {
       await h.close();

@@ -26,12 +26,14 @@ export const workerAuditCommand = [
   [
     hostFactsCommand[2],
     'echo @@hostname; hostname',
-    // One grep reads every command line: a fork per process would cost a busy host a second of CPU per audit.
-    'for f in $(grep -las -- lotus-worker /proc/[0-9]*/cmdline); do',
+    // One grep reads every command line: a fork per process would cost a busy host a second of CPU per audit. The
+    // pattern is written so that this script's own text does not match it (`[r]` matches an r, not "[r]"): neither
+    // this shell nor another audit running on the host at the same time is taken for a worker and read.
+    'for f in $(grep -las -- "lotus-worke[r]" /proc/[0-9]*/cmdline); do',
     '  d=${f%/cmdline}',
     '  [ -r "$d/cmdline" ] || continue',
     '  cmd=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue',
-    '  case " $cmd" in *"lotus-worker run"*) ;; *) continue ;; esac',
+    '  case " $cmd" in *"lotus-worke"[r]" run"*) ;; *) continue ;; esac',
     '  case "$cmd" in *"@@"*) continue ;; esac',
     '  echo "@@process ${d#/proc/}"',
     '  tr "\\000" "\\n" < "$d/cmdline"; echo',

@@ -17,6 +17,8 @@ const leaseMs = 3_000;
 const takeoverMs = leaseMs + leaseMs / 3;
 /** Timers in a busy process fire late; a few hundred ms of that is not a slow take-over. */
 const schedulingSlackMs = 1_000;
+/** How the terminal shows an alert's first message: its severity, then its id. */
+const ALERT_HEADLINE = /^\[[^\]]+\] (?:CRITICAL|Warning|Info) (A\d+):/gm;
 
 let server: TestPostgres;
 let url: string;
@@ -47,6 +49,11 @@ function startBot(): { child: ChildProcessWithoutNullStreams; log: () => string 
   return { child, log: () => log };
 }
 
+/** The alert ids a bot's terminal showed as new alerts (their first message, not updates or thread replies). */
+function posted(log: string): string[] {
+  return [...log.matchAll(ALERT_HEADLINE)].map((m) => m[1] as string);
+}
+
 describeWithPostgres('the leader killed with SIGKILL', () => {
   beforeAll(async () => {
     ensureBuilt();
@@ -67,6 +74,11 @@ describeWithPostgres('the leader killed with SIGKILL', () => {
         '  password: ${LCOPS_PG_PASSWORD}',
         `  leaderLease: ${leaseMs / 1000}s`,
         'terminal: { enabled: true, as: "terminal:alice" }',
+        // The daemon's port is closed: the daemons check raises an alert, posted by whoever leads, to its terminal.
+        'alerts:',
+        '  enabled: true',
+        '  routes: [{ channels: ["terminal:console"] }]',
+        '  every: { daemons: 1s, miners: "off", windowpost: "off", funds: "off", sealing: "off", workers: "off", lotus-alerts: "off" }',
         '',
       ].join('\n'),
     );
@@ -77,12 +89,13 @@ describeWithPostgres('the leader killed with SIGKILL', () => {
     await server?.stop();
   });
 
-  it('given two running bots, when the leader is killed, then the other leads within the lease and a third, names the one it replaced, and gives the lead up when it stops', async () => {
+  it('given two running bots, when the leader is killed, then the other leads within the lease and a third, names the one it replaced, does not post the alert the dead one posted, and gives the lead up when it stops', async () => {
     const first = startBot();
     await eventually(
       async () => (await store.leadership('leader'))?.holder.includes(`:${first.child.pid}:`) === true,
       15_000,
     );
+    await eventually(async () => posted(first.log()).length > 0, 15_000);
     const second = startBot();
     await eventually(async () => (await store.listInstances(0)).length === 2, 15_000);
     const firstId = (await store.leadership('leader'))?.holder as string;
@@ -104,6 +117,14 @@ describeWithPostgres('the leader killed with SIGKILL', () => {
     expect((lease?.since as number) - lastRenewal).toBeGreaterThanOrEqual(leaseMs - schedulingSlackMs);
     await eventually(async () => second.log().includes('this instance now leads'), 5_000);
     expect(second.log()).toContain(firstId);
+    // The alert the dead leader posted is not posted again by its successor, which runs the checks from now on.
+    const runsBefore = (await store.listJobs()).find((j) => j.name === 'alerts')?.runs ?? 0;
+    await eventually(
+      async () => ((await store.listJobs()).find((j) => j.name === 'alerts')?.runs ?? 0) >= runsBefore + 3,
+      15_000,
+    );
+    expect(posted(first.log())).toEqual(['A1']);
+    expect(posted(second.log())).toEqual([]);
     // The password came from the environment and never reached the log.
     expect(second.log()).not.toContain('not-used-by-trust-auth');
 

@@ -8,7 +8,7 @@ import { platformName } from '../src/net/connection-health.js';
 
 export default defineReadCommand({
   name: 'health',
-  description: 'How the bot reaches Slack and Discord, and how its background jobs ran',
+  description: 'How the bot reaches Slack, Discord and its alert robots, and how its background jobs ran',
   options: [],
   args: z.object({}),
   role: 'viewer',

@@ -23,7 +23,7 @@ export async function run(configPath: string | undefined, as: string | undefined
   // The platforms' connection health: written by the adapters, read by /health and the outage announcements.
   const health = new ConnectionHealth({ clock: systemClock, log: log.child({ component: 'health' }) });
   // Group robots and PagerDuty: their webhooks and keys are read from the environment before anything starts.
-  const outbound = startOutboundAlerts({ config, env: process.env, log });
+  const outbound = startOutboundAlerts({ config, env: process.env, log, health });
   // /metrics: a registry of the bot's own, made only when asked for (prom-client is not loaded otherwise).
   const metrics = config.metrics.enabled
     ? (await import('../net/prometheus-metrics.js')).createPrometheusMetrics()

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
 import { type Logger, registerSecret } from '../core/logger.js';
+import type { ConnectionHealth } from '../net/connection-health.js';
 import { createPlatformTransport, type PlatformTransport } from '../net/platform-transport.js';
 import { describeProxy, proxySettings } from '../net/proxy-settings.js';
 
@@ -99,6 +100,8 @@ export interface OutboundAlertsOptions {
   env: NodeJS.ProcessEnv;
   log: Logger;
   clock?: Clock;
+  /** Where each robot's and PagerDuty service's deliveries are reported (/health, outage announcements). */
+  health?: Pick<ConnectionHealth, 'reporter'>;
 }
 
 /**
@@ -117,6 +120,11 @@ export function startOutboundAlerts(options: OutboundAlertsOptions): OutboundAle
     log: log.child({ component: 'outbound-alerts' }),
     connectTimeoutMs: timeoutMs,
   });
+  const { health } = options;
+  const reporter = health ? { health: (destination: string) => health.reporter(destination, { kind: 'webhook' }) } : {};
+  // Every robot and service is listed in /health from the start, not only once it has been sent something.
+  for (const r of config.robots) health?.reporter(`${r.platform}:${r.name}`, { kind: 'webhook' });
+  for (const s of targets.services) health?.reporter(`pagerduty:${s.name}`, { kind: 'webhook' });
   const languages = new Map(config.robots.map((r) => [`${r.platform}:${r.name}`, r.language]));
   const robots = [...targets.robots].map(
     ([platform, list]) =>
@@ -128,11 +136,12 @@ export function startOutboundAlerts(options: OutboundAlertsOptions): OutboundAle
         log,
         timeoutMs,
         heldBack: (name, count) => robotHeldBack(count, languages.get(`${platform}:${name}`) ?? 'en'),
+        ...reporter,
       }),
   );
   const pager =
     targets.services.length > 0
-      ? new PagerDutyEvents({ services: targets.services, fetch: transport.fetch, clock, log, timeoutMs })
+      ? new PagerDutyEvents({ services: targets.services, fetch: transport.fetch, clock, log, timeoutMs, ...reporter })
       : undefined;
   log.info(
     {

@@ -16,6 +16,11 @@ export interface HealthProblem {
 /** One platform's health, as /health shows it and a later alerts engine will read it. */
 export interface PlatformHealth {
   platform: string;
+  /**
+   * `webhook`: a destination the bot only sends to (a group robot, a PagerDuty service). It has no link: it counts
+   * as connected until a delivery fails, and again once one works. Absent for chat platforms.
+   */
+  kind?: 'webhook';
   state: LinkState;
   /** When the state last changed. */
   since: number;

@@ -17,6 +17,7 @@ export interface HealthReporter {
 const day = 24 * 60 * 60 * 1000;
 
 interface Entry {
+  kind?: 'webhook';
   state: LinkState;
   since: number;
   lost: number[];
@@ -26,10 +27,19 @@ interface Entry {
   outbox?: { waiting: number; drops: number[] };
 }
 
-const names: Record<string, string> = { slack: 'Slack', discord: 'Discord' };
+const names: Record<string, string> = {
+  slack: 'Slack',
+  discord: 'Discord',
+  wecom: 'WeCom robot',
+  dingtalk: 'DingTalk robot',
+  feishu: 'Feishu bot',
+  pagerduty: 'PagerDuty service',
+};
 
-/** The platform's name as people write it. */
+/** The platform's name as people write it: `Slack`, or `DingTalk robot ops-cn` for a webhook destination. */
 export function platformName(platform: string): string {
+  const [kind = '', destination] = platform.split(':', 2);
+  if (destination !== undefined) return `${names[kind] ?? kind} ${destination}`;
   return names[platform] ?? platform;
 }
 
@@ -44,9 +54,17 @@ export class ConnectionHealth implements HealthView {
 
   constructor(private readonly options: { clock: Clock; log: Logger }) {}
 
-  /** The reporter for one platform; the platform is listed from now on, as reconnecting until it says otherwise. */
-  reporter(platform: string): HealthReporter {
+  /**
+   * The reporter for one platform; the platform is listed from now on, as reconnecting until it says otherwise. A
+   * webhook destination (`kind: 'webhook'`) starts connected: nothing is known against it until a delivery fails.
+   */
+  reporter(platform: string, options: { kind?: 'webhook' } = {}): HealthReporter {
+    const known = this.entries.has(platform);
     const entry = this.entry(platform);
+    if (options.kind === 'webhook') {
+      entry.kind = 'webhook';
+      if (!known) entry.state = 'connected';
+    }
     return {
       state: (next, problem) => {
         const now = this.options.clock.now();
@@ -88,6 +106,7 @@ export class ConnectionHealth implements HealthView {
     const last = entry.gaps.at(-1);
     return {
       platform,
+      ...(entry.kind ? { kind: entry.kind } : {}),
       state: entry.state,
       since: entry.since,
       reconnects24h: entry.lost.length,

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { HealthReporter } from './connection-health.js';
 import { isUnreachable } from './platform-error.js';
 
 /** How a delivery failed, as the platform's answer says: wait and retry, or give the message up. */
@@ -42,6 +43,8 @@ export interface DeliveryQueueOptions<T> {
   describe(item: T): string;
   /** The one message that stands for `count` held back ones, sent before the rest when there is room. */
   heldBack?(key: string, count: number): T;
+  /** Where each destination's deliveries are reported for /health (and the outage announcements). */
+  health?(key: string): HealthReporter;
 }
 
 interface Waiting<T> {
@@ -50,6 +53,8 @@ interface Waiting<T> {
 }
 
 interface Destination<T> {
+  health: HealthReporter | undefined;
+  dropped: number;
   queue: Array<Waiting<T>>;
   /** When deliveries were made, for the windows. */
   sent: number[];
@@ -126,7 +131,16 @@ export class DeliveryQueue<T> {
   private destination(key: string): Destination<T> {
     let d = this.destinations.get(key);
     if (!d) {
-      d = { queue: [], sent: [], blockedUntil: 0, failures: 0, heldBack: 0, draining: Promise.resolve() };
+      d = {
+        health: this.options.health?.(key),
+        dropped: 0,
+        queue: [],
+        sent: [],
+        blockedUntil: 0,
+        failures: 0,
+        heldBack: 0,
+        draining: Promise.resolve(),
+      };
       this.destinations.set(key, d);
     }
     return d;
@@ -135,7 +149,7 @@ export class DeliveryQueue<T> {
   /** One drain at a time per destination, so that its messages keep their order. */
   private drain(key: string): Promise<void> {
     const d = this.destination(key);
-    const run = d.draining.then(() => this.deliverDue(key, d));
+    const run = d.draining.then(() => this.deliverDue(key, d)).finally(() => this.reportOutbox(d));
     d.draining = run.catch(() => undefined);
     return run;
   }
@@ -164,6 +178,7 @@ export class DeliveryQueue<T> {
           error instanceof DeliveryError ? error.failure : isUnreachable(error) ? 'unreachable' : 'refused';
         const reason = error instanceof Error ? error.message : String(error);
         if (failure === 'rate-limited') {
+          d.health?.problem('rate limit', reason);
           const waitMs =
             error instanceof DeliveryError && error.retryAfterMs !== undefined
               ? error.retryAfterMs
@@ -176,6 +191,7 @@ export class DeliveryQueue<T> {
           return;
         }
         if (failure === 'unreachable') {
+          d.health?.state('reconnecting', { hop: 'webhook', detail: reason });
           d.failures++;
           const waitMs = Math.min(30_000 * 2 ** (d.failures - 1), maxUnreachableBackoffMs);
           d.blockedUntil = now + waitMs;
@@ -185,6 +201,7 @@ export class DeliveryQueue<T> {
           );
           return;
         }
+        d.health?.problem('refused', reason);
         if (digest !== undefined) {
           d.heldBack = 0;
           log.error({ platform, destination: key, reason }, 'the message counting held-back alerts was refused');
@@ -192,13 +209,20 @@ export class DeliveryQueue<T> {
         continue;
       }
       d.failures = 0;
+      d.health?.state('connected');
       if (digest !== undefined) d.heldBack = 0;
       else d.queue.shift();
     }
   }
 
+  private reportOutbox(d: Destination<T>): void {
+    d.health?.outbox(d.queue.length + (d.heldBack > 0 ? 1 : 0), d.dropped);
+  }
+
   private drop(key: string, waiting: Waiting<T>, reason: string): void {
     this.dropped++;
+    const d = this.destinations.get(key);
+    if (d) d.dropped++;
     this.options.log.error(
       {
         platform: this.options.platform,

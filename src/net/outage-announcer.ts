@@ -88,6 +88,19 @@ function utc(at: number): string {
 function outageReply(health: PlatformHealth, now: number): Reply {
   const name = platformName(health.platform);
   const problem = health.lastProblem ? ` Last problem (${health.lastProblem.hop}): ${health.lastProblem.detail}` : '';
+  if (health.kind === 'webhook')
+    return {
+      title: `${name} is unreachable`,
+      severity: 'warning',
+      blocks: [
+        block.text(
+          `The bot has not delivered to ${name} since ${utc(health.since)} (${formatDuration(now - health.since)}).${problem}`,
+        ),
+        block.text(
+          `Alert messages for ${name} wait and are sent when it answers again; the alerts themselves are here and in /alerts.`,
+        ),
+      ],
+    };
   return {
     title: `${name} is unreachable`,
     severity: 'warning',

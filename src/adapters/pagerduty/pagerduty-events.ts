@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { PageEvent, Pager } from '../../core/pager.js';
+import type { HealthReporter } from '../../net/connection-health.js';
 import { DeliveryError, DeliveryQueue } from '../../net/delivery-queue.js';
 import type { PlatformFetch } from '../../net/platform-transport.js';
 
@@ -19,6 +20,8 @@ export interface PagerDutyEventsOptions {
   clock: Clock;
   log: Logger;
   timeoutMs?: number;
+  /** Each service's deliveries, for /health: `pagerduty:oncall`. */
+  health?(destination: string): HealthReporter;
 }
 
 /** The Events API takes summaries of at most 1024 characters and dedup keys of at most 255. */
@@ -38,6 +41,7 @@ export class PagerDutyEvents implements Pager {
 
   constructor(private readonly options: PagerDutyEventsOptions) {
     this.services = new Map(options.services.map((s) => [s.name, s]));
+    const health = options.health?.bind(options);
     this.queue = new DeliveryQueue<PageEvent>({
       platform: 'pagerduty',
       clock: options.clock,
@@ -48,6 +52,7 @@ export class PagerDutyEvents implements Pager {
       capacity: 1_000,
       deliver: (name, event) => this.deliver(name, event),
       describe: (event) => `${event.action} ${event.dedupKey}`,
+      ...(health ? { health: (name: string) => health(`pagerduty:${name}`) } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ import type { ChannelRef } from '../../core/command.js';
 import { OpsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Reply } from '../../core/reply.js';
+import type { HealthReporter } from '../../net/connection-health.js';
 import { DeliveryError, DeliveryQueue } from '../../net/delivery-queue.js';
 import type { PlatformFetch } from '../../net/platform-transport.js';
 import { type RobotMessage, robotMessage } from './robot-markdown.js';
@@ -22,6 +23,8 @@ export interface RobotPosterOptions {
   capacity?: number;
   /** The message that stands for `count` held back by the rate limit, in the robot's language. */
   heldBack(robot: string, count: number): Reply;
+  /** Each robot's deliveries, for /health: `dingtalk:ops-cn`. */
+  health?(destination: string): HealthReporter;
 }
 
 /**
@@ -38,6 +41,7 @@ export class RobotPoster implements ChannelPoster {
 
   constructor(private readonly options: RobotPosterOptions) {
     const { wire } = options;
+    const health = options.health?.bind(options);
     this.platform = wire.platform;
     this.robots = new Map(options.robots.map((r) => [r.name, r]));
     this.queue = new DeliveryQueue<RobotMessage>({
@@ -50,6 +54,7 @@ export class RobotPoster implements ChannelPoster {
       deliver: (name, message) => this.deliver(name, message),
       describe: (message) => message.title,
       heldBack: (name, count) => robotMessage(options.heldBack(name, count), wire.platform),
+      ...(health ? { health: (name: string) => health(`${wire.platform}:${name}`) } : {}),
     });
   }
 

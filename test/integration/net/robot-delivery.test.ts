@@ -5,6 +5,7 @@ import { type Config, configSchema } from '../../../src/config/schema.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import type { PageEvent } from '../../../src/core/pager.js';
 import { block, type Reply } from '../../../src/core/reply.js';
+import { ConnectionHealth, platformName } from '../../../src/net/connection-health.js';
 import { startDingtalkFakeRobot } from '../../helpers/dingtalk-fake-robot.js';
 import { startFeishuFakeBot } from '../../helpers/feishu-fake-bot.js';
 import { startPagerDutyFake } from '../../helpers/pagerduty-fake-events.js';
@@ -29,9 +30,9 @@ function configWith(extra: { robots?: unknown[]; pagerduty?: unknown[] }): Confi
   return configSchema.parse({ ...minimal, ...extra });
 }
 
-function outbound(config: Config, env: NodeJS.ProcessEnv, clock: FakeClock) {
+function outbound(config: Config, env: NodeJS.ProcessEnv, clock: FakeClock, health?: ConnectionHealth) {
   const { log, lines } = captureLog();
-  const out = startOutboundAlerts({ config, env, log, clock });
+  const out = startOutboundAlerts({ config, env, log, clock, ...(health ? { health } : {}) });
   cleanups.push(() => out.stop());
   return { out, lines };
 }
@@ -205,6 +206,48 @@ describe('a platform that is down', () => {
     await out.flush();
     expect(fake.accepted.map((c) => c.split('\n')[0])).toEqual(['**message 1**', '**message 2**']);
     expect(lines.join('\n')).toContain('WeCom answered HTTP 502');
+  });
+});
+
+describe('robots in /health', () => {
+  it('given a WeCom robot that answers 502 and then comes back, then its health goes from connected (nothing sent yet) to reconnecting with the problem and messages waiting, and back to connected with none', async () => {
+    const clock = new FakeClock();
+    const fake = await startWecomFakeRobot({ clock });
+    cleanups.push(() => fake.close());
+    const health = new ConnectionHealth({ clock, log: captureLog().log });
+    const { out } = outbound(
+      configWith({
+        robots: [{ name: 'ops', platform: 'wecom', webhookEnv: 'HOOK' }],
+        pagerduty: [{ name: 'oncall', routingKeyEnv: 'PD_KEY' }],
+      }),
+      { HOOK: fake.webhook, PD_KEY: 'a'.repeat(32) },
+      clock,
+      health,
+    );
+    // Listed from the start, as nothing is known against them yet.
+    expect(health.platforms().map((p) => [p.platform, p.kind, p.state])).toEqual([
+      ['wecom:ops', 'webhook', 'connected'],
+      ['pagerduty:oncall', 'webhook', 'connected'],
+    ]);
+    expect(platformName('wecom:ops')).toBe('WeCom robot ops');
+
+    fake.down = true;
+    const poster = robot(out, 'wecom');
+    await poster.post({ platform: 'wecom', id: 'ops' }, note(1));
+    await poster.post({ platform: 'wecom', id: 'ops' }, note(2));
+    const down = health.snapshot('wecom:ops');
+    expect(down.state).toBe('reconnecting');
+    expect(down.lastProblem).toMatchObject({ hop: 'webhook', detail: expect.stringContaining('502') });
+    expect(down.outbox).toEqual({ waiting: 2, dropped24h: 0 });
+    expect(down.lastProblem?.detail).not.toContain(fake.webhook);
+
+    fake.down = false;
+    clock.advance(30_000);
+    await out.flush();
+    const back = health.snapshot('wecom:ops');
+    expect(back.state).toBe('connected');
+    expect(back.reconnects24h).toBe(1);
+    expect(back.outbox).toEqual({ waiting: 0, dropped24h: 0 });
   });
 });
 

@@ -57,6 +57,24 @@ describe('outage announcements', () => {
     expect(JSON.stringify(posted[1]?.reply.blocks)).toContain('(4 min)');
   });
 
+  it('given a DingTalk robot failing for longer than the threshold, then Slack and Discord are told that its alert messages wait, not that commands are lost', async () => {
+    const { clock, health, posted, announcer } = setup();
+    const robot = health.reporter('dingtalk:ops-cn', { kind: 'webhook' });
+    await announcer.check();
+    expect(posted).toHaveLength(0);
+    robot.state('reconnecting', { hop: 'webhook', detail: 'DingTalk answered HTTP 502' });
+    clock.advance(3 * 60_000);
+    await announcer.check();
+    expect(posted.map((p) => `${p.channel.platform}:${p.channel.id} ${p.reply.title}`)).toEqual([
+      'slack:C0OPS DingTalk robot ops-cn is unreachable',
+      'discord:123 DingTalk robot ops-cn is unreachable',
+    ]);
+    const text = JSON.stringify(posted[0]?.reply.blocks);
+    expect(text).toContain('Alert messages for DingTalk robot ops-cn wait');
+    expect(text).toContain('HTTP 502');
+    expect(text).not.toContain('Commands typed');
+  });
+
   it('given a blip shorter than the threshold, then nothing is announced', async () => {
     const { clock, health, posted, announcer } = setup();
     const discord = health.reporter('discord');

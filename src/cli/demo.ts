@@ -42,6 +42,7 @@ You are terminal:alice (operator). Try:
                              its alert arrives here within the check's interval, with Ack and Silence
   fix                        ends the faults: the alert is resolved
   /alerts                    what fires, who acked it
+  /rollback-plan single      the runbook back to one miner: safe windows, steps, checks, undo
   /audit                     who did what
 exit to leave.`;
 

@@ -26,7 +26,11 @@ export function startHeartbeat(
     const beat: Heartbeat = {
       at: options.clock.now(),
       pid: process.pid,
-      platforms: options.health.platforms().map((p) => ({ platform: p.platform, state: p.state, since: p.since })),
+      // The chat platforms only: a robot or PagerDuty that cannot be reached is no reason to restart the bot.
+      platforms: options.health
+        .platforms()
+        .filter((p) => p.kind !== 'webhook')
+        .map((p) => ({ platform: p.platform, state: p.state, since: p.since })),
     };
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(beat));

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEnvironment } from '../../../src/cli/demo.js';
-import { checkHeartbeat, heartbeatPath } from '../../../src/cli/heartbeat.js';
+import { checkHeartbeat, heartbeatPath, startHeartbeat } from '../../../src/cli/heartbeat.js';
+import { FakeClock } from '../../../src/core/clock.js';
+import { ConnectionHealth } from '../../../src/net/connection-health.js';
 import { type SimulatedCluster, startSimulator } from '../../../src/simulator/start-simulator.js';
 import { ensureBuilt, runCli } from '../../helpers/cli.js';
+import { captureLog } from '../../helpers/runtime-harness.js';
 
 let sim: SimulatedCluster;
 let env: NodeJS.ProcessEnv;
@@ -67,5 +70,20 @@ describe('lotus-chatops run and its healthcheck', () => {
       JSON.stringify({ at: 2_000_000, pid: 42, platforms: [{ platform: 'discord', state: 'down', since: 1_000_000 }] }),
     );
     expect(checkHeartbeat(file, 2_000_000)).toEqual({ ok: false, message: 'down for over 10 min: discord' });
+  });
+
+  it('given a DingTalk robot that cannot be reached for an hour, then the heartbeat leaves it out and the check passes', () => {
+    const clock = new FakeClock(3_000_000);
+    const health = new ConnectionHealth({ clock, log: captureLog().log });
+    health.reporter('slack').state('connected');
+    health.reporter('dingtalk:ops-cn', { kind: 'webhook' }).state('down', { hop: 'webhook', detail: 'HTTP 502' });
+    clock.advance(60 * 60_000);
+    const file = join(dir, 'beat-robots.json');
+    const stop = startHeartbeat(file, { clock, health });
+    stop();
+    expect(checkHeartbeat(file, clock.now())).toEqual({
+      ok: true,
+      message: 'alive (pid ' + process.pid + ', 0 s ago); slack connected',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import { parseApiInfo } from '../../src/lotus/api-info.js';
 import type { SimulatedCluster } from '../../src/simulator/start-simulator.js';
@@ -50,8 +50,23 @@ const storageOf: Record<MinerName, string[]> = {
   'deal-miner': ['/storage/deal-sealing', '/storage/deal-store'],
 };
 
+/**
+ * What this sshd's miner processes carry in their `--unit-tag` after the unit (`wnpost-miner@TAG`): test files run
+ * at the same time on one machine, each with its own sshd, and one file's `systemctl stop` or clean-up must never
+ * kill another's miners.
+ */
+export function unitTagSuffix(sshd: TestSshd): string {
+  return basename(dirname(sshd.scratchDir)).replace(/[^A-Za-z0-9]/g, '');
+}
+
+/** Stops every stand-in miner of this sshd (a test's clean-up), and no other's. */
+export function stopAllMiners(sshd: TestSshd): string[] {
+  return ['sh', '-c', `pkill -f "unit-tag=[^ ]*@${unitTagSuffix(sshd)}( |$)" || true`];
+}
+
 /** Installs the stand-in programs on the test host (once per sshd). */
 export async function installRollbackStandIns(sshd: TestSshd): Promise<void> {
+  const tag = unitTagSuffix(sshd);
   const dir = sshd.scratchDir;
   const node = process.execPath;
   // The API forwarder: listens on --miner-api and pipes every connection to --target.
@@ -88,7 +103,7 @@ case "$1" in daemon-reload) exit 0 ;; esac
 unit="$2"; conf="${dir}/units/$unit"
 [ -f "$conf" ] || { echo "Failed to $1 $unit.service: Unit $unit.service not found." >&2; exit 5; }
 . "$conf"
-stop() { pkill -f "unit-tag=$unit( |\\$)" 2>/dev/null; i=0; while pgrep -f "unit-tag=$unit( |\\$)" >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; }
+stop() { pkill -f "unit-tag=$unit@${tag}( |\\$)" 2>/dev/null; i=0; while pgrep -f "unit-tag=$unit@${tag}( |\\$)" >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; }
 start() {
   run="$CMD"
   dropin="${dir}/dropins/$unit.d/zz-rollback.conf"
@@ -171,7 +186,7 @@ export async function rollbackHosts(
         dir,
       ]);
       for (const name of names) {
-        const cmd = `${sshd.binDir}/lotus-miner run --miner-api=${ports.get(name)} --target=${targets.get(name)} --unit-tag=${unitOf[name]} ${flagsOf[name]}`;
+        const cmd = `${sshd.binDir}/lotus-miner run --miner-api=${ports.get(name)} --target=${targets.get(name)} --unit-tag=${unitOf[name]}@${unitTagSuffix(sshd)} ${flagsOf[name]}`;
         const unit = `CMD="${cmd}"\nIGNORE_DROPIN=${options.ignoreDropIn?.includes(name) ? 1 : 0}\n`;
         await run(['sh', '-c', 'cat > "$1"', 'sh', join(dir, 'units', unitOf[name])], unit);
         await run(['mkdir', '-p', repo(name)]);

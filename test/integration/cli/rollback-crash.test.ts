@@ -15,7 +15,12 @@ import { type SimulatedCluster, startSimulator } from '../../../src/simulator/st
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { ensureBuilt } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/eventually.js';
-import { installRollbackStandIns, type RollbackHosts, rollbackHosts } from '../../helpers/rollback-hosts.js';
+import {
+  installRollbackStandIns,
+  type RollbackHosts,
+  rollbackHosts,
+  stopAllMiners,
+} from '../../helpers/rollback-hosts.js';
 import { captureLog } from '../../helpers/runtime-harness.js';
 import { describeWithSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 
@@ -104,7 +109,7 @@ describeWithSshd('a rollback killed mid-step', () => {
       (await services.runOnHost('miners-host', ['ps', '-eo', 'args='])).stdout
         .split('\n')
         .filter((l) => /\/lotus-miner run /.test(l));
-    await services.runOnHost('miners-host', ['sh', '-c', 'pkill -f "unit-tag=" || true']);
+    await services.runOnHost('miners-host', stopAllMiners(sshd));
     await hosts.start(async (argv, stdin) => {
       const out = await services.runOnHost('miners-host', argv, stdin === undefined ? {} : { stdin });
       if (out.code !== 0) throw new Error(`${argv.join(' ')}: ${out.stderr}`);
@@ -146,13 +151,13 @@ describeWithSshd('a rollback killed mid-step', () => {
     );
     expect(run.output()).toContain('Confirm and continue');
     // Nothing went on by itself: the winning-post-miner still runs.
-    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner '))).toBe(true);
+    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(true);
 
     run.process.stdin.write(`/approvals approve ${continuation}\n`);
     await eventually(async () => run.output().includes('Rollback of f01000 to a single miner done: 7 steps'), 60_000);
     const after = await lines();
-    expect(after.some((l) => l.includes('--unit-tag=wnpost-miner '))).toBe(false);
-    expect(after.find((l) => l.includes('--unit-tag=seal-miner '))).toMatch(/--window-post=true --winning-post=true/);
+    expect(after.some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(false);
+    expect(after.find((l) => l.includes('--unit-tag=seal-miner@'))).toMatch(/--window-post=true --winning-post=true/);
     await app.close();
     run.process.kill('SIGKILL');
 
@@ -167,7 +172,7 @@ describeWithSshd('a rollback killed mid-step', () => {
     const { app, lines, run, continuation } = await crashMidStep();
     run.process.stdin.write(`/approvals deny ${continuation} the miners stay as they are\n`);
     await eventually(async () => run.output().includes(`Denied: /rollback-plan execute (${continuation})`), 30_000);
-    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner '))).toBe(true);
+    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(true);
     await app.close();
     run.process.kill('SIGKILL');
     const audit = await withStore((store) => store.queryAudit({ limit: 500 }));

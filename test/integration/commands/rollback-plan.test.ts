@@ -8,6 +8,7 @@ import {
   type MinerName,
   type RollbackHosts,
   rollbackHosts,
+  stopAllMiners,
 } from '../../helpers/rollback-hosts.js';
 import { requestIdOf } from '../../helpers/runtime-harness.js';
 import { NOON, type SimApp, startSimApp } from '../../helpers/sim-app.js';
@@ -61,7 +62,7 @@ async function minerProcesses(): Promise<string[]> {
   return out.stdout.split('\n').filter((l) => /\/lotus-miner run /.test(l) && !l.includes('miner-forward'));
 }
 const runs = async (unit: string) =>
-  (await minerProcesses()).filter((l) => new RegExp(`--unit-tag=${unit}( |$)`).test(l));
+  (await minerProcesses()).filter((l) => new RegExp(`--unit-tag=${unit}@\\w+( |$)`).test(l));
 const text = (reply: Reply) => renderText(reply);
 
 describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in systemctl and lotus-miner', () => {
@@ -75,7 +76,7 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
   afterEach(async () => {
     await s?.app.runtime
       .services()
-      .then((c) => c.runOnHost('miners-host', ['sh', '-c', 'pkill -f "unit-tag=" || true']))
+      .then((c) => c.runOnHost('miners-host', stopAllMiners(sshd)))
       .catch(() => undefined);
     await s?.close();
     s = undefined;
@@ -262,7 +263,7 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
     const done = await app.run('carol', `/approvals approve ${id}`);
     expect(done.title).toBe('Rollback of f01000 to the official lotus done: 9 steps');
     const [winning] = await runs('wnpost-miner');
-    expect(winning).toMatch(/lotus-miner run --miner-api=\d+ --target=\d+ --unit-tag=wnpost-miner$/);
+    expect(winning).toMatch(/lotus-miner run --miner-api=\d+ --target=\d+ --unit-tag=wnpost-miner@\w+$/);
     expect(await runs('wdpost-miner')).toEqual([]);
     expect((await runs('seal-miner'))[0]).toContain('--sctype=get');
     const services = await app.app.runtime.services();

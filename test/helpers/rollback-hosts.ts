@@ -59,6 +59,11 @@ export function unitTagSuffix(sshd: TestSshd): string {
   return basename(dirname(sshd.scratchDir)).replace(/[^A-Za-z0-9]/g, '');
 }
 
+/** The `--unit-tag` value of a unit's miner on this sshd, e.g. `wnpost-miner@lcopssshdMoTP5b`. */
+export function unitTag(sshd: TestSshd, unit: string): string {
+  return `${unit}@${unitTagSuffix(sshd)}`;
+}
+
 /** Stops every stand-in miner of this sshd (a test's clean-up), and no other's. */
 export function stopAllMiners(sshd: TestSshd): string[] {
   return ['sh', '-c', `pkill -f "unit-tag=[^ ]*@${unitTagSuffix(sshd)}( |$)" || true`];
@@ -186,7 +191,7 @@ export async function rollbackHosts(
         dir,
       ]);
       for (const name of names) {
-        const cmd = `${sshd.binDir}/lotus-miner run --miner-api=${ports.get(name)} --target=${targets.get(name)} --unit-tag=${unitOf[name]}@${unitTagSuffix(sshd)} ${flagsOf[name]}`;
+        const cmd = `${sshd.binDir}/lotus-miner run --miner-api=${ports.get(name)} --target=${targets.get(name)} --unit-tag=${unitTag(sshd, unitOf[name])} ${flagsOf[name]}`;
         const unit = `CMD="${cmd}"\nIGNORE_DROPIN=${options.ignoreDropIn?.includes(name) ? 1 : 0}\n`;
         await run(['sh', '-c', 'cat > "$1"', 'sh', join(dir, 'units', unitOf[name])], unit);
         await run(['mkdir', '-p', repo(name)]);

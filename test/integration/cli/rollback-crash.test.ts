@@ -20,6 +20,7 @@ import {
   type RollbackHosts,
   rollbackHosts,
   stopAllMiners,
+  unitTag,
 } from '../../helpers/rollback-hosts.js';
 import { captureLog } from '../../helpers/runtime-harness.js';
 import { describeWithSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
@@ -151,13 +152,15 @@ describeWithSshd('a rollback killed mid-step', () => {
     );
     expect(run.output()).toContain('Confirm and continue');
     // Nothing went on by itself: the winning-post-miner still runs.
-    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(true);
+    expect((await lines()).some((l) => l.includes(`--unit-tag=${unitTag(sshd, 'wnpost-miner')} `))).toBe(true);
 
     run.process.stdin.write(`/approvals approve ${continuation}\n`);
     await eventually(async () => run.output().includes('Rollback of f01000 to a single miner done: 7 steps'), 60_000);
     const after = await lines();
-    expect(after.some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(false);
-    expect(after.find((l) => l.includes('--unit-tag=seal-miner@'))).toMatch(/--window-post=true --winning-post=true/);
+    expect(after.some((l) => l.includes(`--unit-tag=${unitTag(sshd, 'wnpost-miner')} `))).toBe(false);
+    expect(after.find((l) => l.includes(`--unit-tag=${unitTag(sshd, 'seal-miner')} `))).toMatch(
+      /--window-post=true --winning-post=true/,
+    );
     await app.close();
     run.process.kill('SIGKILL');
 
@@ -172,7 +175,7 @@ describeWithSshd('a rollback killed mid-step', () => {
     const { app, lines, run, continuation } = await crashMidStep();
     run.process.stdin.write(`/approvals deny ${continuation} the miners stay as they are\n`);
     await eventually(async () => run.output().includes(`Denied: /rollback-plan execute (${continuation})`), 30_000);
-    expect((await lines()).some((l) => l.includes('--unit-tag=wnpost-miner@'))).toBe(true);
+    expect((await lines()).some((l) => l.includes(`--unit-tag=${unitTag(sshd, 'wnpost-miner')} `))).toBe(true);
     await app.close();
     run.process.kill('SIGKILL');
     const audit = await withStore((store) => store.queryAudit({ limit: 500 }));

@@ -9,6 +9,7 @@ import {
   type RollbackHosts,
   rollbackHosts,
   stopAllMiners,
+  unitTag,
 } from '../../helpers/rollback-hosts.js';
 import { requestIdOf } from '../../helpers/runtime-harness.js';
 import { NOON, type SimApp, startSimApp } from '../../helpers/sim-app.js';
@@ -62,7 +63,7 @@ async function minerProcesses(): Promise<string[]> {
   return out.stdout.split('\n').filter((l) => /\/lotus-miner run /.test(l) && !l.includes('miner-forward'));
 }
 const runs = async (unit: string) =>
-  (await minerProcesses()).filter((l) => new RegExp(`--unit-tag=${unit}@\\w+( |$)`).test(l));
+  (await minerProcesses()).filter((l) => l.includes(`--unit-tag=${unitTag(sshd, unit)}`));
 const text = (reply: Reply) => renderText(reply);
 
 describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in systemctl and lotus-miner', () => {
@@ -264,6 +265,7 @@ describeWithSshd('/rollback-plan on the simulator and a real sshd with stand-in 
     expect(done.title).toBe('Rollback of f01000 to the official lotus done: 9 steps');
     const [winning] = await runs('wnpost-miner');
     expect(winning).toMatch(/lotus-miner run --miner-api=\d+ --target=\d+ --unit-tag=wnpost-miner@\w+$/);
+    expect(winning).toContain(unitTag(sshd, 'wnpost-miner'));
     expect(await runs('wdpost-miner')).toEqual([]);
     expect((await runs('seal-miner'))[0]).toContain('--sctype=get');
     const services = await app.app.runtime.services();

@@ -3,6 +3,7 @@ import { buildDeadlinesReport } from '../cluster/deadlines-report.js';
 import type { OpsContext } from '../cluster/ops-context.js';
 import { PLEDGE_SCHEDULE } from '../cluster/pledge/pledge-schedule-kind.js';
 import { firstLine } from '../core/errors.js';
+import { pollUntil } from '../core/poll-until.js';
 import { type Block, block, type Reply } from '../core/reply.js';
 import { ROLLBACK_JOURNAL, type RollbackCheckpoint } from './rollback-checkpoint.js';
 import { minerProcessesOn, processOf } from './rollback-facts.js';
@@ -203,12 +204,11 @@ async function actionOf(ctx: OpsContext, action: StepAction): Promise<Outcome> {
 
 /** A check that may take a while to come true (a process exiting, a miner starting): polled up to checkWaitMs. */
 async function waitFor(ctx: OpsContext, plan: RollbackPlanData, check: StepCheck): Promise<Outcome> {
-  const until = Date.now() + plan.checkWaitMs;
-  for (;;) {
-    const outcome = await checkOf(ctx, plan, check);
-    if (outcome.ok || Date.now() + pollEveryMs > until) return outcome;
-    await new Promise((resolve) => setTimeout(resolve, pollEveryMs));
-  }
+  return pollUntil(
+    () => checkOf(ctx, plan, check),
+    (outcome) => outcome.ok,
+    { withinMs: plan.checkWaitMs, everyMs: pollEveryMs },
+  );
 }
 
 export async function checkOf(ctx: OpsContext, plan: RollbackPlanData, check: StepCheck): Promise<Outcome> {

@@ -3,6 +3,7 @@ import type { OpsContext } from '../cluster/ops-context.js';
 import type { HostConfig, WorkerConfig } from '../config/schema.js';
 import { formatDuration } from '../core/duration.js';
 import { OpsError } from '../core/errors.js';
+import { pollUntil } from '../core/poll-until.js';
 import { action, type Block, block, type Reply } from '../core/reply.js';
 import { applyEnvChanges, type EnvChange, envFileHash, readEnvFile, shownValue } from './env-file.js';
 import { hostFactsCommand, parseHostFacts } from './host-facts.js';
@@ -77,24 +78,18 @@ async function waitUntilMinerSees(
   const miner = minerOf(cluster, worker);
   if (!miner) return undefined;
   const timeoutMs = cluster.settings.workerReconnectTimeoutMs;
-  // A real wait for a real reconnect: measured on the monotonic clock, not the bot's (a test's clock stands still).
-  const deadline = performance.now() + timeoutMs;
   await ctx.progress(`waiting for ${miner} to list ${plan.worker} (up to ${formatDuration(timeoutMs)})`);
-  let lastError = '';
-  for (;;) {
+  const seen = async (): Promise<string | undefined> => {
     try {
       const stats = await cluster.miner(miner).workerStats();
-      if (Object.values(stats).some((w) => w.Info.Hostname === plan.worker)) return undefined;
-      lastError = '';
+      return Object.values(stats).some((w) => w.Info.Hostname === plan.worker)
+        ? undefined
+        : `${miner} does not list ${plan.worker} ${formatDuration(timeoutMs)} after the restart (workerEnv.reconnectTimeout): does the new environment still reach the miner (MINER_API_INFO)?`;
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      return `${miner} could not be asked for its workers: ${error instanceof Error ? error.message : String(error)}`;
     }
-    if (performance.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, Math.max(0, deadline - performance.now()))));
-  }
-  return lastError
-    ? `${miner} could not be asked for its workers: ${lastError}`
-    : `${miner} does not list ${plan.worker} ${formatDuration(timeoutMs)} after the restart (workerEnv.reconnectTimeout): does the new environment still reach the miner (MINER_API_INFO)?`;
+  };
+  return pollUntil(seen, (problem) => problem === undefined, { withinMs: timeoutMs, everyMs: 2_000 });
 }
 
 /** The plan: the env file's diff against the layout for this worker, the restart, and the jobs it would kill. */
@@ -322,12 +317,10 @@ async function retryAfterRestart(
   cluster: ClusterServices,
   check: () => Promise<string | undefined>,
 ): Promise<string | undefined> {
-  const deadline = performance.now() + Math.min(15_000, cluster.settings.workerReconnectTimeoutMs);
-  for (;;) {
-    const problem = await check();
-    if (problem === undefined || performance.now() >= deadline) return problem;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  return pollUntil(check, (problem) => problem === undefined, {
+    withinMs: Math.min(15_000, cluster.settings.workerReconnectTimeoutMs),
+    everyMs: 500,
+  });
 }
 
 /** The restarted worker's environment has every change. Undefined when so. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkConfigText, parseConfigText } from '../../../src/config/load-config.js';
+import { minimalConfigText } from '../../helpers/config-text.js';
 
 const exampleEnv = {
   DAEMON_PUBLIC_API_INFO:
@@ -14,18 +15,6 @@ const exampleEnv = {
   DISCORD_BOT_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.discord-token-value',
 };
 
-const minimal = (extra = '') => `
-cluster:
-  daemons:
-    - name: d1
-      api: /ip4/127.0.0.1/tcp/1234/http
-  miners:
-    - name: seal
-      actor: f01234
-      api: /ip4/127.0.0.1/tcp/2345/http
-      roles: [seal]
-${extra}`;
-
 describe('the configuration', () => {
   it('given config/example.yaml with its variables set, then it is valid and documents every section', () => {
     const text = readFileSync('config/example.yaml', 'utf8');
@@ -37,7 +26,7 @@ describe('the configuration', () => {
   });
 
   it('given a minimal file, then defaults fill the rest', () => {
-    const config = parseConfigText(minimal(), {});
+    const config = parseConfigText(minimalConfigText(), {});
     expect(config.store.path).toBe('./data/lotus-chatops.db');
     expect(config.rbac.roles.viewer).toEqual([]);
     expect(config.ssh.concurrency).toBe(16);
@@ -45,7 +34,7 @@ describe('the configuration', () => {
   });
 
   it('given a misspelt role, then the problem names its path, line and the roles that exist', () => {
-    const text = minimal().replace('roles: [seal]', 'roles: [seal, windowpost]');
+    const text = minimalConfigText().replace('roles: [seal]', 'roles: [seal, windowpost]');
     const { problems } = checkConfigText(text, {});
     expect(problems).toEqual([
       {
@@ -58,12 +47,12 @@ describe('the configuration', () => {
   });
 
   it('given an unknown key, then it is an error, not ignored', () => {
-    const { problems } = checkConfigText(minimal('stroe:\n  path: x.db\n'), {});
+    const { problems } = checkConfigText(minimalConfigText('stroe:\n  path: x.db\n'), {});
     expect(problems).toEqual([{ path: 'stroe', line: 11, message: 'unknown key "stroe"' }]);
   });
 
   it('given several problems, then all of them are reported at once', () => {
-    const text = minimal(`
+    const text = minimalConfigText(`
   hosts:
     - name: pc1
       address: 10.0.0.9
@@ -81,7 +70,7 @@ rbac:
   });
 
   it('given a host without a pinned key, then the config is refused: no "accept any key" default', () => {
-    const text = minimal(`  hosts:\n    - name: pc1\n      address: 10.0.0.9\nssh:\n  privateKeyPath: /k\n`);
+    const text = minimalConfigText(`  hosts:\n    - name: pc1\n      address: 10.0.0.9\nssh:\n  privateKeyPath: /k\n`);
     const { problems } = checkConfigText(text, {});
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'cluster.hosts[0].hostKey: no host key pinned: set hostKey (ssh-keygen -lf on the host) or ssh.knownHostsFile',
@@ -89,7 +78,7 @@ rbac:
   });
 
   it('given a reference to an unset environment variable, then the problem names it and where it is used', () => {
-    const text = minimal().replace('api: /ip4/127.0.0.1/tcp/2345/http', 'api: ${SEAL_API_INFO}');
+    const text = minimalConfigText().replace('api: /ip4/127.0.0.1/tcp/2345/http', 'api: ${SEAL_API_INFO}');
     const { problems } = checkConfigText(text, {});
     expect(problems).toEqual([
       { path: 'cluster.miners[0].api', line: 9, message: 'environment variable ${SEAL_API_INFO} is not set' },

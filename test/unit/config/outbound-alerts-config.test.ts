@@ -7,19 +7,8 @@ import { checkConfigFile } from '../../../src/cli/check-config.js';
 import { outboundTargets } from '../../../src/cli/start-outbound-alerts.js';
 import { checkConfigText, parseConfigText } from '../../../src/config/load-config.js';
 import { OpsError } from '../../../src/core/errors.js';
+import { minimalConfigText } from '../../helpers/config-text.js';
 import { captureLog } from '../../helpers/runtime-harness.js';
-
-const minimal = (extra = '') => `
-cluster:
-  daemons:
-    - name: d1
-      api: /ip4/127.0.0.1/tcp/1234/http
-  miners:
-    - name: seal
-      actor: f01234
-      api: /ip4/127.0.0.1/tcp/2345/http
-      roles: [seal]
-${extra}`;
 
 const robots = `
 robots:
@@ -41,7 +30,7 @@ const problemsOf = (text: string) => checkConfigText(text, {}).problems.map((p) 
 describe('robots and PagerDuty in the configuration', () => {
   it('given routes naming configured robots and a PagerDuty service, then they are valid, with robots in English unless they say', () => {
     const config = parseConfigText(
-      minimal(`${robots}
+      minimalConfigText(`${robots}
 alerts:
   routes:
     - channels: [dingtalk:ops-cn, wecom:ops]
@@ -61,7 +50,7 @@ alerts:
   it('given a route naming a robot or a PagerDuty service that is not configured, then each is a problem at its path', () => {
     expect(
       problemsOf(
-        minimal(`${robots}
+        minimalConfigText(`${robots}
 alerts:
   routes:
     - channels: [feishu:oncall, dingtalk:ops-cn]
@@ -72,7 +61,7 @@ alerts:
     ).toEqual(['alerts.routes[0].language: unknown value "fr"; expected one of "en", "zh"']);
     expect(
       problemsOf(
-        minimal(`${robots}
+        minimalConfigText(`${robots}
 alerts:
   routes:
     - channels: [feishu:oncall, dingtalk:ops-cn]
@@ -88,7 +77,7 @@ alerts:
   it('given a WeCom robot with a signing secret, then it is refused: WeCom robots do not sign', () => {
     expect(
       problemsOf(
-        minimal(`
+        minimalConfigText(`
 robots:
   - name: ops
     platform: wecom
@@ -101,7 +90,7 @@ robots:
 });
 
 describe('the robots’ webhooks and secrets from the environment', () => {
-  const config = parseConfigText(minimal(robots), {});
+  const config = parseConfigText(minimalConfigText(robots), {});
   const env = {
     DINGTALK_OPS_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=4c1bd0c0ffee5e7a1d2b3c4d5e6f',
     DINGTALK_OPS_SECRET: 'SEC0a1b2c3d4e5f60718293a4b5c6d7e8f9',
@@ -175,7 +164,7 @@ describe('check-config and the robots’ variables', () => {
   };
 
   it('given a robot whose variable is not set, then check-config exits 2 naming the variable', () => {
-    const result = run(write(minimal(robots)), {
+    const result = run(write(minimalConfigText(robots)), {
       WECOM_OPS_WEBHOOK: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y-of-the-robot',
     });
     expect(result.code).toBe(2);
@@ -189,7 +178,7 @@ describe('check-config and the robots’ variables', () => {
       WECOM_OPS_WEBHOOK: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y-of-the-robot',
       PAGERDUTY_ROUTING_KEY: 'b1b2c3d4e5f60718293a4b5c6d7e8f90',
     };
-    const result = run(write(minimal(robots)), env);
+    const result = run(write(minimalConfigText(robots)), env);
     expect(result.code).toBe(0);
     expect(result.text()).toContain(
       'alerts also to: robots dingtalk:ops-cn, wecom:ops; PagerDuty oncall (their variables are set)',

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfigText, parseConfigText } from '../../../src/config/load-config.js';
 import { redactSecrets } from '../../../src/core/logger.js';
+import { minimalConfigText } from '../../helpers/config-text.js';
 
-const withStore = (store: string) => `
-cluster:
-  daemons:
-    - name: d1
-      api: /ip4/127.0.0.1/tcp/1234/http
-  miners:
-    - name: seal
-      actor: f01234
-      api: /ip4/127.0.0.1/tcp/2345/http
-      roles: [seal]
-store:
-${store}`;
+const withStore = (store: string) => minimalConfigText(`store:\n${store}`);
 
 describe('store.url: PostgreSQL', () => {
   it('given a postgres URL and the password from the environment, then both are taken and the password is a secret that logs never show', () => {

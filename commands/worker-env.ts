@@ -5,6 +5,14 @@ import type { ApplyPlanData, RestorePlanData } from '../src/workers/worker-env-a
 // The implementation is loaded when a subcommand runs: until then this file is only its declaration.
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: 'give a configured name' });
+/** A backup's time as apply names it (its file is ENVFILE.bak-STAMP). */
+const stamp = z.string().regex(/^\d{8}T\d{6}Z$/, { error: 'the backup looks like 20261204T061500Z' });
+
+/** apply's and restore's first two arguments. */
+const hostAndWorker = [
+  { name: 'host', type: 'string', description: 'The configured host', positional: true, required: true },
+  { name: 'worker', type: 'string', description: 'The configured worker on it', positional: true, required: true },
+] as const;
 
 /** A stored plan, as execute may trust it: one that no longer parses is refused, never run. */
 const applyPlan: z.ZodType<ApplyPlanData> = z.strictObject({
@@ -28,7 +36,7 @@ const restorePlan: z.ZodType<RestorePlanData> = z.strictObject({
   worker: name,
   unit: z.string().min(1),
   envFile: z.string().regex(/^\//),
-  stamp: z.string().regex(/^\d{8}T\d{6}Z$/),
+  stamp,
 });
 
 export default defineGroup({
@@ -92,14 +100,7 @@ export default defineGroup({
       description:
         "Write a worker's env file to match its host's layout and restart it (approval; refused while PC1/PC2/C2 run)",
       options: [
-        { name: 'host', type: 'string', description: 'The configured host', positional: true, required: true },
-        {
-          name: 'worker',
-          type: 'string',
-          description: 'The configured worker on it',
-          positional: true,
-          required: true,
-        },
+        ...hostAndWorker,
         { name: 'force', type: 'boolean', description: 'Restart even while PC1, PC2 or C2 jobs run (they are killed)' },
       ],
       args: z.strictObject({ host: name, worker: name, force: z.boolean().default(false) }),
@@ -113,21 +114,14 @@ export default defineGroup({
       },
       async execute(ctx, plan) {
         const { executeWorkerEnvApply } = await import('../src/workers/worker-env-apply.js');
-        return executeWorkerEnvApply(ctx, plan.data, ctx.clock);
+        return executeWorkerEnvApply(ctx, plan.data);
       },
     }),
     defineDestructiveCommand<{ host: string; worker: string; backup: string }, RestorePlanData>({
       name: 'restore',
       description: "Put a worker's env file back from a backup that apply made, and restart it (approval)",
       options: [
-        { name: 'host', type: 'string', description: 'The configured host', positional: true, required: true },
-        {
-          name: 'worker',
-          type: 'string',
-          description: 'The configured worker on it',
-          positional: true,
-          required: true,
-        },
+        ...hostAndWorker,
         {
           name: 'backup',
           type: 'string',
@@ -139,7 +133,7 @@ export default defineGroup({
       args: z.strictObject({
         host: name,
         worker: name,
-        backup: z.string().regex(/^\d{8}T\d{6}Z$/, { error: 'the backup looks like 20261204T061500Z' }),
+        backup: stamp,
       }),
       role: 'operator',
       destructive: true,

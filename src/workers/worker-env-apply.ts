@@ -232,11 +232,7 @@ async function runningJobs(cluster: ClusterServices, miner: string, worker: stri
 }
 
 /** Carries out an approved apply, step by step, each step journalled; a failed check offers the restore. */
-export async function executeWorkerEnvApply(
-  ctx: OpsContext,
-  plan: ApplyPlanData,
-  clock: { now(): number },
-): Promise<Reply> {
+export async function executeWorkerEnvApply(ctx: OpsContext, plan: ApplyPlanData): Promise<Reply> {
   const { cluster } = ctx;
   await ctx.progress(`reading ${plan.envFile}`);
   const read = await cluster.runOnHost(plan.host, ['cat', '--', plan.envFile]);
@@ -250,7 +246,7 @@ export async function executeWorkerEnvApply(
       step: 'checking the file',
       detail: `${plan.envFile} changed since the plan; nothing was written. Run the command again for a new plan`,
     });
-  const stamp = new Date(clock.now())
+  const stamp = new Date(ctx.clock.now())
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
